@@ -1,0 +1,221 @@
+"""The backward pass: walk the graph in reverse topological order and apply the chain rule.
+
+The walk is iterative (no Python recursion), so a graph 100,000 ops deep is fine. Each tensor's
+gradient is the sum of what its consumers send it; each op's ``backward`` turns that into gradients
+for its inputs, summed back to the input's shape (``sum_to``), which undoes broadcasting once for
+every op.
+"""
+
+from . import anomaly, graph_ops
+from .grad_mode import set_grad_enabled
+
+
+def topological_order(roots):
+    """Tensors that require grad, each after everything it was computed from (inputs first)."""
+    order, visited = [], set()
+    stack = [(root, False) for root in roots if root._requires_grad]
+    while stack:
+        tensor, expanded = stack.pop()
+        if expanded:
+            order.append(tensor)
+            continue
+        if tensor in visited:
+            continue
+        visited.add(tensor)
+        stack.append((tensor, True))
+        ctx = tensor._ctx
+        if ctx is not None:
+            if ctx.inputs is None:
+                raise RuntimeError(ctx.freed_message())
+            for parent in ctx.inputs:
+                if isinstance(parent, Tensor) and parent._requires_grad and parent not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=None):
+    """Propagate ``seeds`` (d root) back through the graph.
+
+    With ``inputs=None`` gradients accumulate into ``.grad`` of leaves (and of tensors that
+    ``retain_grad()``); otherwise the gradients of ``inputs`` are returned and ``.grad`` is untouched.
+    """
+    order = topological_order(roots)
+    grads = {}
+    for root, seed in zip(roots, seeds):
+        _add(grads, root, seed)
+    wanted = None if inputs is None else {t: None for t in inputs}
+    with set_grad_enabled(create_graph):
+        for tensor in reversed(order):
+            grad = grads.pop(tensor, None)
+            if grad is None:
+                continue
+            if tensor._hooks:
+                grad = _run_hooks(tensor, grad, create_graph)
+            ctx = tensor._ctx
+            if wanted is not None:
+                if tensor in wanted:
+                    wanted[tensor] = grad
+            elif ctx is None or tensor._retains_grad:
+                _accumulate(tensor, grad, create_graph)
+            if ctx is None:
+                continue
+            input_grads = _call_backward(ctx, tensor, grad, create_graph)
+            xp = graph_ops if create_graph else ctx.xp
+            for parent, parent_grad in zip(ctx.inputs, input_grads):
+                if parent_grad is not None and isinstance(parent, Tensor) and parent._requires_grad:
+                    if parent_grad.shape != parent.data.shape:
+                        parent_grad = xp.sum_to(parent_grad, parent.data.shape)
+                    _add(grads, parent, parent_grad)
+            if not retain_graph:
+                ctx.release()
+    return wanted
+
+
+def _call_backward(ctx, tensor, grad, create_graph):
+    """One chain-rule step: the op's backward, in array or graph mode."""
+    ctx.check_versions()
+    if create_graph:
+        ctx.graph_output, array_xp, ctx.xp = tensor, ctx.xp, graph_ops
+        try:
+            input_grads = ctx.backward(ctx, grad)
+        finally:
+            ctx.graph_output, ctx.xp = None, array_xp
+    else:
+        input_grads = ctx.backward(ctx, grad)
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) != len(ctx.inputs):
+        raise RuntimeError(
+            f"{type(ctx).__name__}.backward returned {len(input_grads)} gradients, but forward "
+            f"took {len(ctx.inputs)} arguments (return None for those that need none)"
+        )
+    if anomaly.enabled:
+        anomaly.check_finite(ctx, input_grads, ctx.xp)
+    return input_grads
+
+
+def _add(grads, tensor, grad):
+    """Sum gradient contributions per tensor (out of place: contributions may share memory)."""
+    previous = grads.get(tensor)
+    grads[tensor] = grad if previous is None else previous + grad
+
+
+def _run_hooks(tensor, grad, create_graph):
+    """Call ``register_hook`` functions with the gradient as a Tensor; a hook may replace it."""
+    for hook in list(tensor._hooks.values()):
+        as_tensor = grad if create_graph else Tensor._make(grad)
+        result = hook(as_tensor)
+        if result is not None:
+            grad = result if create_graph else result.data
+    return grad
+
+
+def _accumulate(tensor, grad, create_graph):
+    """Add ``grad`` into ``tensor.grad``, as PyTorch does across backward calls."""
+    if create_graph:
+        grad = grad if grad.dtype == tensor.dtype else grad.to(tensor.dtype)
+        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+        return
+    xp = tensor._backend()
+    grad = xp.astype(xp.asarray(grad), tensor.data.dtype)
+    held = tensor._grad
+    if held is None:
+        tensor._grad = Tensor._make(xp.array(grad))  # a copy: gradients flowing back may share memory
+    elif held._requires_grad:
+        tensor._grad = Tensor._make(held.data + grad)
+    else:
+        held.data += grad
+        held._vc[0] += 1
+
+
+def backward(tensor, gradient=None, retain_graph=False, create_graph=False, inputs=None):
+    """``tensor.backward(...)``: accumulate d tensor / d leaf into every leaf's ``.grad``."""
+    if not tensor._requires_grad:
+        raise RuntimeError(
+            "backward: element 0 of tensors does not require grad and does not have a grad_fn "
+            "(did you create it under no_grad, or from tensors without requires_grad=True?)"
+        )
+    seed = _seed(tensor, gradient, create_graph, "backward")
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        found = run_backward([tensor], [seed], retain_graph or create_graph, create_graph, inputs)
+        for leaf, grad in found.items():
+            if grad is not None:
+                _accumulate(leaf, grad, create_graph)
+        return
+    run_backward([tensor], [seed], retain_graph or create_graph, create_graph)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=False,
+    materialize_grads=False,
+):
+    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple (``.grad`` untouched).
+
+    >>> x = tg.tensor(3.0, requires_grad=True)
+    >>> (dx,) = tg.autograd.grad(x**2, x, create_graph=True)   # 6, and differentiable again
+    """
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"autograd.grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise RuntimeError(f"autograd.grad: input {i} does not require grad")
+    for i, t in enumerate(outputs):
+        if not t._requires_grad:
+            raise RuntimeError(f"autograd.grad: output {i} does not require grad and does not have a grad_fn")
+    seeds = [_seed(o, g, create_graph, "autograd.grad") for o, g in zip(outputs, grad_outputs)]
+    retain = create_graph if retain_graph is None else retain_graph
+    found = run_backward(list(outputs), seeds, retain, create_graph, inputs)
+    result = []
+    for i, t in enumerate(inputs):
+        g = found[t]
+        if g is None:
+            if not (allow_unused or materialize_grads):
+                raise RuntimeError(
+                    f"autograd.grad: input {i} (shape {t.shape}) was not used in the graph of the "
+                    "outputs; pass allow_unused=True if this is intended"
+                )
+            result.append(zeros_like(t) if materialize_grads else None)
+        else:
+            result.append(g if create_graph else Tensor._make(t._backend().asarray(g)))
+    return tuple(result)
+
+
+def _seed(tensor, gradient, create_graph, who):
+    """The starting gradient d tensor / d tensor: ones for a scalar, else the one supplied."""
+    if gradient is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(
+                f"{who}: grad can be implicitly created only for scalar outputs; this tensor has "
+                f"shape {tensor.shape}, so pass a gradient of that shape (e.g. tensor.backward("
+                "tg.ones_like(tensor)))"
+            )
+        seed = tensor._backend().ones_like(tensor.data)
+        return Tensor._make(seed) if create_graph else seed
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor(gradient, dtype=tensor.dtype, device=tensor.device)
+    if gradient.shape != tensor.shape:
+        raise RuntimeError(
+            f"{who}: mismatch in shape: gradient has shape {gradient.shape} but the output has "
+            f"shape {tensor.shape}"
+        )
+    return gradient if create_graph else gradient.data
+
+
+def _as_tuple(values):
+    if isinstance(values, Tensor) or values is None:
+        return (values,)
+    return tuple(values)
+
+
+from ..factories import zeros_like  # noqa: E402
+from ..tensor import Tensor  # noqa: E402  (cycle: Tensor.backward calls this module)

@@ -1,0 +1,124 @@
+"""The array namespace of ``create_graph=True``: the backend's function names, over Tensors.
+
+A backward written as ``grad * ctx.xp.cos(x)`` runs on arrays for a plain ``backward()``; when the
+engine builds a graph of the backward pass it hands in Tensors and this namespace as ``ctx.xp``,
+so the same line is recorded and can be differentiated again (gradgradcheck, Hessians).
+"""
+
+from ..ops import elementwise, movement
+
+
+def abs(x):
+    return x.abs()
+
+
+def sign(x):
+    return x.sign()
+
+
+def exp(x):
+    return x.exp()
+
+
+def expm1(x):
+    return x.expm1()
+
+
+def log(x):
+    return x.log()
+
+
+def log1p(x):
+    return x.log1p()
+
+
+def sqrt(x):
+    return x.sqrt()
+
+
+def sin(x):
+    return x.sin()
+
+
+def cos(x):
+    return x.cos()
+
+
+def tanh(x):
+    return x.tanh()
+
+
+def erf(x):
+    return elementwise.Erf.apply(x)
+
+
+def maximum(a, b):
+    return a.maximum(b) if isinstance(a, Tensor) else b.maximum(a)
+
+
+def minimum(a, b):
+    return a.minimum(b) if isinstance(a, Tensor) else b.minimum(a)
+
+
+def where(condition, a, b):
+    return _where(condition, a, b)
+
+
+def sum(x, axis=None, keepdims=False):
+    return x.sum(axis, keepdim=keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    return x.prod(axis, keepdim=keepdims)
+
+
+def reshape(x, shape):
+    return x.reshape(shape)
+
+
+def broadcast_to(x, shape):
+    return x.broadcast_to(shape)
+
+
+def sum_to(x, shape):
+    return x.sum_to_size(shape)
+
+
+def transpose(x, axes):
+    return x.permute(axes)
+
+
+def swapaxes(x, a, b):
+    return x.transpose(a, b)
+
+
+def flip(x, axes):
+    return x.flip(axes)
+
+
+def astype(x, dtype):
+    return x.to(dtype)
+
+
+def index_add(shape, index, values):
+    return movement.IndexAdd.apply(values, shape, index)
+
+
+def scatter_add(shape, dim, index, values):
+    return movement.ScatterAdd.apply(values, shape, dim, index)
+
+
+def take_along_axis(x, index, dim):
+    return movement.Gather.apply(x, dim, index)
+
+
+def to_backend(x, backend):
+    return elementwise.ToDevice.apply(x, backend)
+
+
+def is_all_finite(x):
+    return bool(x.isfinite().all())
+
+
+from ..tensor import Tensor  # noqa: E402
+from ..tensor import where as _where  # noqa: E402

@@ -1,0 +1,45 @@
+"""Dtypes are NumPy dtype objects, named as in PyTorch (``tg.float32``, ``tg.long``, ...)."""
+
+import numpy as np
+
+float32 = float = np.dtype("float32")
+float64 = double = np.dtype("float64")
+float16 = half = np.dtype("float16")
+int64 = long = np.dtype("int64")
+int32 = int = np.dtype("int32")
+int16 = short = np.dtype("int16")
+int8 = np.dtype("int8")
+uint8 = np.dtype("uint8")
+bool = np.dtype("bool")
+
+_DEFAULT_FLOAT = float32
+
+
+def to_dtype(dtype):
+    """Normalise anything NumPy accepts as a dtype (``tg.float64``, ``np.float32``, ``"int64"``)."""
+    try:
+        return np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"dtype: cannot interpret {dtype!r} as a dtype") from error
+
+
+def is_floating(dtype):
+    """True for the float dtypes, the only ones that can carry gradients."""
+    return dtype.kind == "f"
+
+
+def default_float():
+    """The dtype Python floats become: float32, as in PyTorch."""
+    return _DEFAULT_FLOAT
+
+
+def infer_dtype(data):
+    """PyTorch's choice for nested Python data: float32 for floats, int64 for ints, bool for bools."""
+    kind = np.asarray(data).dtype.kind
+    if kind == "f":
+        return _DEFAULT_FLOAT
+    if kind in "iu":
+        return int64
+    if kind == "b":
+        return bool
+    raise TypeError(f"tensor: cannot build a tensor from data of dtype {np.asarray(data).dtype}")
