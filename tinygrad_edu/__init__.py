@@ -6,6 +6,10 @@ loss = ((w * 2 - 1) ** 2).sum()
 loss.backward()          # w.grad now holds d loss / d w
 """
 
+# isort: off
+from .tensor import Tensor  # first: Tensor and its ops import each other, and this order settles it
+
+# isort: on
 from . import autograd, dtypes
 from . import backend as _backend
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -52,7 +56,6 @@ from .factories import (
 from .functions import *  # noqa: F403  (tg.exp, tg.sum, tg.cat, ... : see functions.py)
 from .functions import where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
-from .tensor import Tensor
 
 __version__ = "0.1.0"
 
