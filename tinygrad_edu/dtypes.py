@@ -1,5 +1,7 @@
 """Dtypes are NumPy dtype objects, named as in PyTorch (``tg.float32``, ``tg.long``, ...)."""
 
+import reprlib
+
 import numpy as np
 
 float32 = float = np.dtype("float32")
@@ -35,7 +37,10 @@ def default_float():
 
 def infer_dtype(data):
     """PyTorch's choice for nested Python data: float32 for floats, int64 for ints, bool for bools."""
-    kind = np.asarray(data).dtype.kind
+    try:
+        kind = np.asarray(data).dtype.kind
+    except ValueError as error:  # a ragged nested list
+        raise ValueError(f"tensor: cannot build a tensor from {reprlib.repr(data)}: {error}") from None
     if kind == "f":
         return _DEFAULT_FLOAT
     if kind in "iu":

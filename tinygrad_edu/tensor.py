@@ -8,6 +8,7 @@ its ``Function`` (in ``ops/``), so a reader can jump from ``a * b`` to ``Mul``.
 
 import collections
 import numbers
+import reprlib
 
 import numpy as np
 
@@ -44,7 +45,11 @@ class Tensor:
         elif not hasattr(data, "dtype"):  # Python numbers and (nested) lists
             data = _plain(data)
             dtype = dtype or dtypes.infer_dtype(data)
-        self.data = target.array(data, dtype=dtype)
+        try:
+            self.data = target.array(data, dtype=dtype)
+        except (TypeError, ValueError) as error:  # ragged lists, unconvertible values
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(f"tensor: cannot build a {dtype} tensor from {reprlib.repr(data)}: {error}") from None
         self._grad = None
         self._ctx = None
         self._vc = [0]
@@ -191,7 +196,8 @@ class Tensor:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise RuntimeError(
-                f"item: a Tensor with {self.data.size} elements cannot be converted to a Python scalar"
+                f"item: a Tensor with {self.data.size} elements (shape {self.shape}) cannot be converted "
+                "to a Python scalar"
             )
         return self.data.item()
 
@@ -528,11 +534,11 @@ class Tensor:
     def __invert__(self):
         if self.dtype.kind not in "biu":
             raise TypeError(f"~: bitwise not is only defined for bool and integer tensors, got {self.dtype}")
-        return Tensor._make(~self.data)
+        return Tensor._make(self._backend().asarray(~self.data))  # 0-d: NumPy gives a scalar
 
     def logical_not(self):
         """Elementwise not, as a bool tensor."""
-        return Tensor._make(self.data == 0)
+        return Tensor._make(self._backend().asarray(self.data == 0))
 
     def logical_and(self, other):
         """Elementwise and of truth values."""
@@ -544,11 +550,11 @@ class Tensor:
 
     def isnan(self):
         """Where the elements are NaN."""
-        return Tensor._make(self.data != self.data)
+        return Tensor._make(self._backend().asarray(self.data != self.data))
 
     def isfinite(self):
         """Where the elements are neither infinite nor NaN."""
-        return Tensor._make(self._backend().isfinite(self.data))
+        return Tensor._make(self._backend().asarray(self._backend().isfinite(self.data)))
 
     def allclose(self, other, rtol=1e-5, atol=1e-8):
         """True when every element is close to ``other``'s (NumPy's rule)."""
@@ -710,7 +716,7 @@ class Tensor:
             return self.maximum(dim)
         if dim is None:
             return Amax.apply(self, None, False)
-        return _values_and_indices(self, dim, keepdim, self.argmax(dim, keepdim=True))
+        return _values_and_indices(self, _dim(dim, self.ndim, "max"), keepdim, self.argmax(dim, keepdim=True))
 
     def min(self, dim=None, keepdim=False):
         """The smallest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``minimum``."""
@@ -718,7 +724,7 @@ class Tensor:
             return self.minimum(dim)
         if dim is None:
             return Amin.apply(self, None, False)
-        return _values_and_indices(self, dim, keepdim, self.argmin(dim, keepdim=True))
+        return _values_and_indices(self, _dim(dim, self.ndim, "min"), keepdim, self.argmin(dim, keepdim=True))
 
     def amax(self, dim=None, keepdim=False):
         """The maximum over ``dim`` (ties share the gradient evenly)."""
@@ -740,7 +746,7 @@ class Tensor:
         """The p-norm over ``dim`` (2 / "fro", 1, inf, -inf, 0, or any positive p)."""
         x = _floating(self)
         if p in ("fro", 2):
-            return (x * x).sum(dim, keepdim=keepdim).sqrt()
+            return _zero_safe_root((x * x).sum(dim, keepdim=keepdim), 2)
         if p == 1:
             return x.abs().sum(dim, keepdim=keepdim)
         if p == float("inf"):
@@ -751,7 +757,7 @@ class Tensor:
             return (x != 0).sum(dim, keepdim=keepdim).to(x.dtype)
         if not isinstance(p, numbers.Real):
             raise ValueError(f"norm: unsupported p={p!r}")
-        return (x.abs() ** p).sum(dim, keepdim=keepdim) ** (1 / p)
+        return _zero_safe_root((x.abs() ** p).sum(dim, keepdim=keepdim), p)
 
     def argmax(self, dim=None, keepdim=False):
         """The index of the largest element (over the flattened tensor when ``dim`` is None)."""
@@ -831,7 +837,8 @@ class Tensor:
         """Swap two dims."""
         order = list(range(self.ndim))
         a, b = _dim(dim0, self.ndim, "transpose"), _dim(dim1, self.ndim, "transpose")
-        order[a], order[b] = order[b], order[a]
+        if self.ndim:  # a 0-d tensor accepts dims 0 and -1, as in PyTorch, and has nothing to swap
+            order[a], order[b] = order[b], order[a]
         return self.permute(*order)
 
     swapaxes = swapdims = transpose
@@ -1125,13 +1132,16 @@ def _require_float(tensor, op):
 
 
 def _promoted(a, b):
-    """Two tensors cast to PyTorch's common dtype: a float beats an int of any width."""
+    """Two tensors cast to PyTorch's common dtype: a float beats an int of any width, and a 0-d
+    tensor does not widen a tensor with dims of its own kind (it acts like a Python number)."""
     da, db = a.data.dtype, b.data.dtype
     if da == db:
         return a, b
     float_a, float_b = da.kind == "f", db.kind == "f"
     if float_a != float_b:
         target = da if float_a else db
+    elif (a.ndim == 0) != (b.ndim == 0) and "b" not in (da.kind, db.kind):
+        target = db if a.ndim == 0 else da
     else:
         target = np.promote_types(da, db)
     return (a if da == target else a.to(target)), (b if db == target else b.to(target))
@@ -1143,7 +1153,7 @@ def _binary(op, tensor, other, reflected=False):
         a, b = _promoted(tensor, other)
     elif isinstance(other, (int, float)):  # a Python number keeps the tensor's dtype (PyTorch's rule)
         a, b = tensor, other
-        if type(other) is float and tensor.data.dtype.kind != "f":
+        if isinstance(other, float) and tensor.data.dtype.kind != "f":  # np.float64 too
             a = tensor.float()
     elif isinstance(other, complex) or other is None or isinstance(other, str):
         raise TypeError(f"{op.__name__}: unsupported operand of type {type(other).__name__}")
@@ -1207,6 +1217,14 @@ def _values_and_indices(tensor, dim, keepdim, indices):
     return ValuesIndices(values, indices)
 
 
+def _zero_safe_root(total, p):
+    """total^(1/p) for ``norm``, with gradient 0 where total is 0 (PyTorch's subgradient of a zero
+    norm) instead of ∞ · 0 = NaN."""
+    zero = total == 0
+    safe = where(zero, 1.0, total)
+    return where(zero, 0.0, safe.sqrt() if p == 2 else safe ** (1 / p))
+
+
 def _arg_reduce(tensor, dim, keepdim, name):
     """argmax/argmin as an int64 tensor."""
     if tensor.numel() == 0:
@@ -1261,7 +1279,10 @@ def _inplace(tensor, op, other, mutate):
     try:
         mutate(tensor.data)
     except (TypeError, ValueError, IndexError) as error:  # NumPy's casting / read-only / shape errors
-        raise RuntimeError(f"{op}: {error} (tensor of shape {tensor.shape}, dtype {tensor.dtype})") from None
+        given = f", other operand of shape {tuple(other.shape)}" if hasattr(other, "shape") else ""
+        raise RuntimeError(
+            f"{op}: {error} (tensor of shape {tensor.shape}, dtype {tensor.dtype}{given})"
+        ) from None
     tensor._vc[0] += 1
     return tensor
 
@@ -1323,9 +1344,9 @@ def where(condition, input, other):
     b = anchor._like(other) if not isinstance(other, (int, float)) else other
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         a, b = _promoted(a, b)
-    elif isinstance(a, Tensor) and type(b) is float and a.dtype.kind != "f":
+    elif isinstance(a, Tensor) and isinstance(b, float) and a.dtype.kind != "f":
         a = a.float()
-    elif isinstance(b, Tensor) and type(a) is float and b.dtype.kind != "f":
+    elif isinstance(b, Tensor) and isinstance(a, float) and b.dtype.kind != "f":
         b = b.float()
     elif not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two numbers: a float makes float32
         a = Tensor(float(a) if isinstance(b, float) else a, device=anchor.device)

@@ -1,5 +1,6 @@
 """Anomaly detection: find the forward op whose backward produced a NaN or an Inf."""
 
+import os
 import traceback
 
 enabled = False  # read by Function.apply and the backward loop
@@ -32,10 +33,13 @@ class detect_anomaly:
         return False
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # .../tinygrad_edu/
+
+
 def forward_trace():
     """Where the user's code called the current op (library frames left out)."""
     frames = traceback.extract_stack()
-    user = [f for f in frames if "/tinygrad_edu/" not in f.filename.replace("\\", "/")]
+    user = [f for f in frames if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
     return traceback.format_list(user[-4:] or frames[-4:])
 
 

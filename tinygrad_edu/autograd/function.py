@@ -23,6 +23,8 @@ and ``ctx.xp`` is ``graph_ops``, so the backward pass is itself recorded (gradie
 Write backward with operators and ``ctx.xp.<name>`` functions only, never array methods.
 """
 
+import numpy as np
+
 from . import anomaly
 from .grad_mode import is_enabled
 
@@ -73,7 +75,8 @@ class Function:
             return self.graph_output
         if not hasattr(value, "shape"):  # a Python number saved alongside
             return value
-        return Tensor._make(value)  # a mask or other constant of the forward pass
+        # a mask or other constant of the forward pass (NumPy turns 0-d results into scalars: re-wrap)
+        return Tensor._make(self.graph_output._backend().asarray(value))
 
     # ---- applying an op ---------------------------------------------------------------------------
 
@@ -92,8 +95,8 @@ class Function:
                     _raise_mixed_devices(cls, first, arg)
                 arrays.append(arg.data)
                 needs_grad.append(arg._requires_grad)
-            else:
-                arrays.append(arg)
+            else:  # a NumPy scalar acts as a Python number (np.float64 must not widen float32)
+                arrays.append(arg.item() if isinstance(arg, np.generic) else arg)
                 needs_grad.append(False)
         xp = ctx.xp = first._backend()
         ctx.inputs = args
@@ -107,7 +110,7 @@ class Function:
         if type(out) is not xp.ndarray:  # NumPy turns 0-d results into scalars: keep arrays
             scalar, out = out, xp.asarray(out)
             ctx.saved = tuple(out if value is scalar else value for value in ctx.saved)
-        if not (True in needs_grad and is_enabled()):
+        if not (True in needs_grad and is_enabled()) or out.dtype.kind != "f":  # ints carry no grad
             return Tensor._make(out, False, None, _view_version(out, args))
         result = Tensor._make(out, True, ctx, _view_version(out, args))
         if ctx.saved:

@@ -62,7 +62,7 @@ def sum_to(grad, shape):
 
 def erf(x):
     """The error function, elementwise (exact to double precision via ``math.erf``)."""
-    return _erf(x).astype(x.dtype)
+    return np.asarray(_erf(x)).astype(x.dtype)  # a 0-d input gives a Python float
 
 
 def index_add(shape, index, values):

@@ -112,11 +112,16 @@ class Prod(Function):
         nonzero_x = xp.where(zero, 1, x)
         prod_nonzero = xp.prod(nonzero_x, axis=axis, keepdims=True)
         zeros_count = xp.sum(zero, axis=axis, keepdims=True)
-        # no zero: Π/xᵢ;  exactly one zero: the product of the others at that zero, 0 elsewhere
+        # Π_{j≠i} xⱼ, written so that its own derivative is right too (double backward): at a
+        # non-zero xᵢ it is (product of the zeros) · Π/xᵢ, which keeps the dependence on the zeros;
+        # at a zero it is the product of the non-zeros, times the other zero when there are two
+        zeros_prod = xp.prod(xp.where(zero, x, 1), axis=axis, keepdims=True)
+        other_zero = xp.sum(xp.where(zero, x, 0), axis=axis, keepdims=True) - x
+        at_zero = xp.where(zeros_count == 2, prod_nonzero * other_zero, 0)
         others = xp.where(
-            zeros_count == 0,
-            prod_nonzero / nonzero_x,
-            xp.where(zero & (zeros_count == 1), prod_nonzero, 0),
+            zero,
+            xp.where(zeros_count == 1, prod_nonzero, at_zero),
+            zeros_prod * prod_nonzero / nonzero_x,
         )
         return _kept(xp, grad, x.shape, axis, ctx.keepdims) * others, None, None
 
