@@ -142,6 +142,8 @@ CASES = [
     "kind, call, op, mentions", [c[1:4] + (c[4:],) for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_error_names_the_op_and_what_it_was_given(kind, call, op, mentions):
+    global A, B
+    A, B = tg.ones(2, 3), tg.ones(4, 3)  # on this run's default device
     raises_informatively(kind, call, op, *mentions)
 
 

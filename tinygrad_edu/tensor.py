@@ -37,8 +37,12 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         source = _BY_ARRAY_TYPE.get(type(data))  # the backend of an array argument, if any
-        target = _backend_module.get_backend(device) if device is not None else source
-        target = target or _backend_module.get_backend()
+        if device is not None:
+            target = _backend_module.get_backend(device)
+        elif source is not None and source.name != "cpu":
+            target = source  # a device array stays on its device
+        else:
+            target = _backend_module.get_backend()  # host data goes to the default device
         dtype = None if dtype is None else dtypes.to_dtype(dtype)
         if source is not None and source is not target:
             data = source.to_numpy(data)  # moving between devices goes through the host
@@ -296,8 +300,9 @@ class Tensor:
         return Clone.apply(self)
 
     def contiguous(self):
-        """A tensor with C-contiguous data (the same tensor when it already is)."""
-        return self if self.data.flags.c_contiguous else self.clone()
+        """The tensor itself: memory layout is the array library's business here, and every op
+        accepts any layout (PyTorch needs this before ``view``; this library does not)."""
+        return self
 
     def requires_grad_(self, requires_grad=True):
         """Start (or stop) recording operations on this tensor for gradients; returns self."""
@@ -1110,6 +1115,10 @@ def _index_arg(index, tensor):
     converted = []
     for item in items:
         if isinstance(item, Tensor):
+            if type(item.data) is not type(tensor.data):
+                raise RuntimeError(
+                    f"index: the tensor is on {tensor.device} but an index tensor is on {item.device}"
+                )
             if item.dtype.kind not in "biu":
                 raise IndexError(
                     f"index: tensors used as indices must be long, int or bool, got {item.dtype}"
@@ -1189,6 +1198,8 @@ def _compare(tensor, other, name):
         if name in ("eq", "ne"):
             return name == "ne"
         raise TypeError(f"{name}: cannot compare a tensor with {type(other).__name__}")
+    if not isinstance(other, (Tensor, int, float)):
+        other = tensor._like(other)  # lists and host arrays move to the tensor's device
     b = other.data if isinstance(other, Tensor) else other
     if isinstance(other, Tensor) and type(b) is not type(tensor.data):
         raise RuntimeError(

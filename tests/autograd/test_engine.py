@@ -158,7 +158,7 @@ def test_gradient_penalty_matches_the_closed_form():
     (gx,) = tg.autograd.grad(out, x, create_graph=True)
     penalty = (gx * gx).sum()
     penalty.backward()
-    wd, xd = w.data, x.data
+    wd, xd = np.asarray(w), np.asarray(x)
     expected_w = 2 * wd * np.cos(wd * xd) ** 2 - 2 * wd**2 * np.cos(wd * xd) * np.sin(wd * xd) * xd
     expected_x = -2 * wd**3 * np.cos(wd * xd) * np.sin(wd * xd)
     np.testing.assert_allclose(w.grad.numpy(), expected_w, rtol=1e-12)
@@ -171,9 +171,9 @@ def test_hessian_vector_product_by_double_backward():
     f = (x**2).sum() * x.sum()  # H = 2·diag(Σx) + 2(x 1ᵀ + 1 xᵀ)
     (g,) = tg.autograd.grad(f, x, create_graph=True)
     (hv,) = tg.autograd.grad((g * v).sum(), x)
-    xs = x.data
+    xs = np.asarray(x)
     hessian = 2 * xs.sum() * np.eye(3) + 2 * (xs[:, None] + xs[None, :])
-    np.testing.assert_allclose(hv.numpy(), hessian @ v.data, rtol=1e-12)
+    np.testing.assert_allclose(hv.numpy(), hessian @ np.asarray(v), rtol=1e-12)
 
 
 # ---- tg.autograd.grad ---------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_grad_with_grad_outputs_is_a_vector_jacobian_product():
     x = leaf([1.0, 2.0, 3.0])
     v = tg.tensor([1.0, 0.5, -1.0], dtype=tg.float64)
     (g,) = tg.autograd.grad(x**2, x, grad_outputs=v)
-    np.testing.assert_allclose(g.numpy(), 2 * x.data * v.data)
+    np.testing.assert_allclose(g.numpy(), 2 * np.asarray(x) * np.asarray(v))
     with pytest.raises(RuntimeError, match="scalar"):
         tg.autograd.grad(x**2, x)
 
@@ -276,7 +276,7 @@ def test_hook_on_a_non_leaf_changes_what_flows_further_back():
 
     h.register_hook(hook)
     (h * h).sum().backward()
-    np.testing.assert_allclose(seen[0], 2 * h.data)
+    np.testing.assert_allclose(seen[0], 2 * np.asarray(h))
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
 
 
@@ -321,9 +321,9 @@ def test_retain_grad_keeps_the_gradient_of_a_non_leaf():
     h.retain_grad()
     assert h.retains_grad
     (h * other).sum().backward()
-    np.testing.assert_allclose(h.grad.numpy(), other.data)
+    np.testing.assert_allclose(h.grad.numpy(), np.asarray(other))
     assert other.grad is None
-    np.testing.assert_allclose(x.grad.numpy(), 2 * other.data + 3 * h.data)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.asarray(other) + 3 * np.asarray(h))
 
 
 def test_retain_grad_on_a_leaf_is_harmless():
@@ -361,7 +361,7 @@ def test_leaf_gradients_do_not_alias_each_other():
     x = leaf([1.0, 2.0])
     y = leaf([3.0, 4.0])
     (x + y).sum().backward()  # Add passes the same gradient array to both inputs
-    assert not np.shares_memory(x.grad.data, y.grad.data)
+    assert not np.shares_memory(np.asarray(x.grad), np.asarray(y.grad))
     x.grad.data += 100
     np.testing.assert_allclose(y.grad.numpy(), [1.0, 1.0])
 
@@ -420,7 +420,7 @@ def test_saved_buffers_are_freed_after_backward_while_the_loss_is_kept():
         assert all(r() is not None for r in refs)  # the graph holds them before backward
         loss.backward()
         assert all(r() is None for r in refs), "backward did not free the graph's saved buffers"
-        assert loss.item() == pytest.approx(float((np.exp(x.data) * x.data).sum()), rel=1e-4)
+        assert loss.item() == pytest.approx(float((np.exp(np.asarray(x)) * np.asarray(x)).sum()), rel=1e-4)
 
 
 def test_retained_graph_is_kept_until_the_loss_is_dropped():

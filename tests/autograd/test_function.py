@@ -83,7 +83,7 @@ def test_forward_receives_backend_arrays():
 
     x = tg.ones(2, requires_grad=True)
     Spy.apply(x).sum().backward()
-    assert seen == [np.ndarray, np.ndarray]
+    assert seen == [x._backend().ndarray] * 2  # NumPy arrays on the CPU
 
 
 def test_cube_passes_gradcheck_and_gradgradcheck():
@@ -110,12 +110,12 @@ def test_function_with_a_number_argument_and_broadcasting():
     a = x64(2, 3, seed=1)
     b = x64(3, seed=2)
     z = ScaledProduct.apply(a, 2.5, b)
-    np.testing.assert_allclose(z.detach().numpy(), 2.5 * a.data * b.data)
+    np.testing.assert_allclose(z.detach().numpy(), 2.5 * np.asarray(a) * np.asarray(b))
     assert tg.gradcheck(lambda a, b: ScaledProduct.apply(a, 2.5, b), (a, b))
     assert tg.gradgradcheck(lambda a, b: ScaledProduct.apply(a, 2.5, b), (a, b))
     z.sum().backward()
     assert b.grad.shape == (3,)  # the engine summed the broadcast gradient back
-    np.testing.assert_allclose(b.grad.numpy(), 2.5 * a.data.sum(0))
+    np.testing.assert_allclose(b.grad.numpy(), 2.5 * np.asarray(a).sum(0))
 
 
 def test_needs_input_grad():
@@ -173,7 +173,7 @@ def test_an_integer_output_of_a_custom_function_does_not_require_grad():
     class Round(tg.autograd.Function):
         @staticmethod
         def forward(ctx, x):
-            return np.round(x).astype(np.int64)
+            return ctx.xp.round(x).astype(np.int64)  # any function of the backend's library
 
         @staticmethod
         def backward(ctx, grad):

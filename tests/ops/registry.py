@@ -1110,8 +1110,8 @@ op(
 op("double", lambda a: a.double(), unary(real), lambda a: a.double(), ["double"], dtype=np.float32, eps=1e-2)
 op("float", lambda a: a.float(), unary(real), lambda a: a.float(), ["float"], eps=1e-2)
 op(
-    "to_device_roundtrip",  # .to("cpu") on the CPU is the identity, so the op behind .to(device) directly
-    lambda a: ToDevice.apply(a, get_backend("cpu")),
+    "to_device_roundtrip",  # to the CPU and back, with the op behind .to(device) (a no-op on one device)
+    lambda a: ToDevice.apply(ToDevice.apply(a, get_backend("cpu")), a._backend()),
     unary(real),
     lambda a: a.to("cpu"),
 )

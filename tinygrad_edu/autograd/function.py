@@ -32,6 +32,11 @@ from .grad_mode import is_enabled
 class Function:
     """Base class of differentiable operations; call ``MyOp.apply(*inputs)`` to use one."""
 
+    # An op whose output may share memory with its first input (reshape, permute, slicing, ...)
+    # sets this, so the two share a version counter: an in-place change through either is seen
+    # by every graph that saved the other (as PyTorch's views do).
+    view_of_input = False
+
     @staticmethod
     def forward(ctx, *args):
         """Compute the output array from input arrays (abstract: subclasses define it)."""
@@ -107,12 +112,14 @@ class Function:
             out = cls.forward(ctx, *arrays)
         except (ValueError, IndexError, TypeError) as error:
             raise _op_error(cls, error, args) from error
+        xp = ctx.xp  # the output's backend (only ToDevice changes it)
         if type(out) is not xp.ndarray:  # NumPy turns 0-d results into scalars: keep arrays
             scalar, out = out, xp.asarray(out)
             ctx.saved = tuple(out if value is scalar else value for value in ctx.saved)
+        version = first._vc if ctx.view_of_input else None
         if not (True in needs_grad and is_enabled()) or out.dtype.kind != "f":  # ints carry no grad
-            return Tensor._make(out, False, None, _view_version(out, args))
-        result = Tensor._make(out, True, ctx, _view_version(out, args))
+            return Tensor._make(out, False, None, version)
+        result = Tensor._make(out, True, ctx, version)
         if ctx.saved:
             ctx.saved_versions = _saved_versions(ctx.saved, args, result)
         if anomaly.enabled:
@@ -144,18 +151,6 @@ class Function:
     def name(self):
         """The op's name as PyTorch prints it (``MulBackward``)."""
         return f"{type(self).__name__}Backward"
-
-
-def _view_version(out, args):
-    """The version cell ``out`` must share: an input's, when ``out`` is a view of its array."""
-    base = out.base
-    if base is not None:
-        for arg in args:
-            if isinstance(arg, Tensor):
-                data = arg.data
-                if base is data or base is data.base:
-                    return arg._vc
-    return [0]
 
 
 def _saved_versions(saved, args, result):

@@ -1,24 +1,26 @@
 """The backend seam: which array library holds a tensor's data, chosen by its device.
 
-``"cpu"`` is NumPy (``numpy_backend``). Ops never import an array library themselves; they call the
-namespace this module hands out (``ctx.xp`` inside a ``Function``).
+``"cpu"`` is NumPy and ``"cuda"`` is CuPy, each seen through an ``ArrayBackend``
+(``array_backend.py``). Nothing outside this package touches an array library for array math:
+ops call ``ctx.xp``, tensors call ``tensor._backend()``. CuPy is imported on first use of
+``"cuda"`` only, so ``import tinygrad_edu`` never needs it.
 """
 
-import numpy as np
+from .array_backend import ArrayBackend, cupy_backend, numpy_backend, strict_backend
 
-from . import numpy_backend
-
-_BACKENDS = {"cpu": numpy_backend}
-_BY_ARRAY_TYPE = {np.ndarray: numpy_backend}
+_BACKENDS = {"cpu": numpy_backend()}
+_BY_ARRAY_TYPE = {backend.ndarray: backend for backend in _BACKENDS.values()}
+_LOADERS = {"cuda": cupy_backend}
 _default_device = "cpu"
+
+__all__ = ["ArrayBackend", "backend_of", "device", "get_backend", "register_backend", "strict_backend"]
 
 
 class device(str):
     """A device name that compares equal to its string: ``tg.device("cpu") == "cpu"``."""
 
     def __new__(cls, name="cpu"):
-        name = str(name)
-        kind = name.split(":")[0]
+        kind = str(name).split(":")[0]
         if kind not in ("cpu", "cuda"):
             raise RuntimeError(f"device: expected 'cpu' or 'cuda', got {name!r}")
         return super().__new__(cls, kind)
@@ -33,38 +35,38 @@ class device(str):
 
 
 def get_backend(dev=None):
-    """The array namespace for ``dev`` (a name or ``device``; None means the default device)."""
-    name = _default_device if dev is None else device(dev)
+    """The ``ArrayBackend`` of ``dev`` (a name or ``device``; None means the default device)."""
+    name = _default_device if dev is None else str(device(dev))
     backend = _BACKENDS.get(name)
     if backend is None:
-        backend = _load(name)
+        register_backend(name, _LOADERS[name]())
+        backend = _BACKENDS[name]
     return backend
 
 
-def _load(name):
-    """Import an optional backend on first use, with an install hint when it is missing."""
-    if name == "cuda":
-        raise RuntimeError(
-            "device 'cuda' needs CuPy and an NVIDIA GPU; this build of tinygrad_edu only ships the "
-            "'cpu' backend so far"
-        )
-    raise RuntimeError(f"unknown device {name!r}")
+def register_backend(name, backend):
+    """Serve device ``name`` from ``backend`` (the test suite puts the strict stand-in on "cuda")."""
+    previous = _BACKENDS.pop(name, None)
+    if previous is not None:
+        _BY_ARRAY_TYPE.pop(previous.ndarray, None)
+    if backend is not None:
+        _BACKENDS[name] = backend
+        _BY_ARRAY_TYPE[backend.ndarray] = backend
+    return previous
 
 
 def backend_of(array):
-    """The namespace whose arrays ``array`` belongs to (a NumPy scalar counts as NumPy)."""
+    """The backend whose arrays ``array`` belongs to."""
     backend = _BY_ARRAY_TYPE.get(type(array))
     if backend is None:
-        if isinstance(array, (np.ndarray, np.generic)):
-            return numpy_backend
-        raise TypeError(f"not a backend array: {type(array).__name__}")
+        raise TypeError(f"not an array of any loaded backend: {type(array).__name__}")
     return backend
 
 
 def set_default_device(dev):
     """Make ``dev`` the device of new tensors that name none (``tg.set_default_device("cuda")``)."""
     global _default_device
-    get_backend(dev)  # fail now, not at the first tensor
+    get_backend(dev)  # fail now, with the install hint, not at the first tensor
     _default_device = str(device(dev))
 
 
@@ -74,7 +76,7 @@ def get_default_device():
 
 
 def is_cuda_available():
-    """True when the CUDA backend can be used."""
+    """True when the "cuda" device can be used (CuPy imports and sees a GPU)."""
     try:
         get_backend("cuda")
     except RuntimeError:
@@ -83,5 +85,5 @@ def is_cuda_available():
 
 
 def loaded_backends():
-    """The backends imported so far (all of them are seeded by ``tg.manual_seed``)."""
+    """The backends in use so far (``tg.manual_seed`` seeds all of them)."""
     return list(_BACKENDS.values())

@@ -333,8 +333,8 @@ class ToDevice(Function):
 
     @staticmethod
     def forward(ctx, x, target):
-        ctx.source = ctx.xp
-        return target.from_numpy(ctx.xp.to_numpy(x))
+        ctx.source, ctx.xp = ctx.xp, target  # from here on, ctx.xp is the output's backend
+        return ctx.source.to_backend(x, target)
 
     @staticmethod
     def backward(ctx, grad):

@@ -10,6 +10,8 @@ from ..autograd.function import Function
 class Reshape(Function):
     """y = x with a new shape;  the gradient is reshaped back."""
 
+    view_of_input = True
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -22,6 +24,8 @@ class Reshape(Function):
 
 class Expand(Function):
     """y = x broadcast to ``shape`` (a view);  the gradient is summed back over the copies."""
+
+    view_of_input = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -49,6 +53,8 @@ class SumTo(Function):
 class Permute(Function):
     """y = x with its axes reordered;  the gradient is permuted back by the inverse order."""
 
+    view_of_input = True
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
@@ -61,6 +67,8 @@ class Permute(Function):
 
 class Flip(Function):
     """y = x reversed along ``dims``;  the gradient is reversed the same way."""
+
+    view_of_input = True
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -108,9 +116,12 @@ class Index(Function):
     """y = x[index] (ints, slices, None, ..., integer arrays, masks);  the gradient is scattered back,
     adding up where an element was picked more than once."""
 
+    view_of_input = True
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.in_shape = x.shape
+        ctx.view_of_input = ctx.xp.is_basic_index(index)  # integer arrays and masks copy
         return x[index]
 
     @staticmethod
