@@ -37,6 +37,11 @@ class Function:
     # by every graph that saved the other (as PyTorch's views do).
     view_of_input = False
 
+    # Defaults for what most ops never set (class attributes: no per-op cost).
+    saved = ()  # what forward saved for backward
+    saved_versions = ()  # (version cell, version then, shape) of each saved tensor
+    graph_output = None  # the output Tensor, while backward is being recorded (create_graph)
+
     @staticmethod
     def forward(ctx, *args):
         """Compute the output array from input arrays (abstract: subclasses define it)."""
@@ -105,9 +110,7 @@ class Function:
                 needs_grad.append(False)
         xp = ctx.xp = first._backend()
         ctx.inputs = args
-        ctx.saved = ()
         ctx.needs_input_grad = needs_grad
-        ctx.graph_output = None
         try:
             out = cls.forward(ctx, *arrays)
         except (ValueError, IndexError, TypeError) as error:
@@ -130,7 +133,7 @@ class Function:
 
     def check_versions(self):
         """Raise if a saved value was modified in place after the forward pass."""
-        for cell, version, shape in getattr(self, "saved_versions", ()):
+        for cell, version, shape in self.saved_versions:
             if cell[0] != version:
                 raise RuntimeError(
                     f"{type(self).__name__}: one of the variables needed for gradient computation "
@@ -156,11 +159,13 @@ class Function:
 def _saved_versions(saved, args, result):
     """(version cell, version now, shape) of every saved array that belongs to a tensor."""
     records = []
-    for value in saved:
-        for tensor in (*args, result):
-            if isinstance(tensor, Tensor) and tensor.data is value:
-                records.append((tensor._vc, tensor._vc[0], tensor.shape))
-                break
+    for tensor in (result, *args):
+        if isinstance(tensor, Tensor):
+            data = tensor.data
+            for value in saved:
+                if value is data:
+                    records.append((tensor._vc, tensor._vc[0], data.shape))
+                    break
     return records
 
 
