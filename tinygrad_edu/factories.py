@@ -101,7 +101,8 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
 def randperm(n, dtype=None, device=None):
     """A random permutation of 0 .. n−1."""
     xp = backends.get_backend(device)
-    return _new(xp.astype(xp.rng.permutation(n), dtypes.int64 if dtype is None else dtype), False)
+    order = xp.argsort(xp.rng.random(n))  # sorting uniform keys: a uniformly random permutation
+    return _new(xp.astype(order, dtypes.int64 if dtype is None else dtype), False)
 
 
 def _like(factory, input, dtype, device, requires_grad, *args):
@@ -145,6 +146,5 @@ def randn_like(input, dtype=None, device=None, requires_grad=False):
 
 def manual_seed(seed):
     """Seed every random source of the library (init, dropout, shuffling, rand*) on every backend."""
-    for backend in backends.loaded_backends():
-        backend.seed(seed)
+    backends.seed_all(seed)
     return seed

@@ -917,6 +917,8 @@ class Tensor:
         """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""
         d = _dim(dim, self.ndim, "gather")
         index = self._like(index)
+        if type(index.data) is not type(self.data):
+            raise RuntimeError(f"gather: the input is on {self.device} but the index is on {index.device}")
         if index.dtype.kind not in "iu":
             raise TypeError(f"gather: index must be an integer tensor, got {index.dtype}")
         if index.ndim != self.ndim:
@@ -1033,12 +1035,12 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0):
         """Fill with samples from U(a, b), in place."""
-        sample = self._backend().rng.uniform(a, b, self.shape)
+        sample = self._backend().rng.random(self.shape) * (b - a) + a
         return _inplace(self, "uniform_", None, lambda d: _setitem(d, Ellipsis, sample))
 
     def normal_(self, mean=0.0, std=1.0):
         """Fill with samples from N(mean, std²), in place."""
-        sample = self._backend().rng.normal(mean, std, self.shape)
+        sample = self._backend().rng.standard_normal(self.shape) * std + mean
         return _inplace(self, "normal_", None, lambda d: _setitem(d, Ellipsis, sample))
 
     def __setitem__(self, index, value):

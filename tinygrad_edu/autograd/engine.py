@@ -6,6 +6,8 @@ for its inputs, summed back to the input's shape (``sum_to``), which undoes broa
 every op.
 """
 
+import sys
+
 from . import anomaly, graph_ops
 from .grad_mode import set_grad_enabled
 
@@ -60,12 +62,8 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
             if ctx is None:
                 continue
             input_grads = _call_backward(ctx, tensor, grad, create_graph)
-            xp = graph_ops if create_graph else ctx.xp
-            for parent, parent_grad in zip(ctx.inputs, input_grads):
-                if parent_grad is not None and isinstance(parent, Tensor) and parent._requires_grad:
-                    if parent_grad.shape != parent.data.shape:
-                        parent_grad = xp.sum_to(parent_grad, parent.data.shape)
-                    _add(grads, parent, parent_grad)
+            _send_to_inputs(grads, ctx, input_grads, graph_ops if create_graph else ctx.xp)
+            del grad, input_grads  # hold no gradient longer than needed (see _unshared)
             if not retain_graph:
                 ctx.release()
     return wanted
@@ -94,6 +92,15 @@ def _call_backward(ctx, tensor, grad, create_graph):
     return input_grads
 
 
+def _send_to_inputs(grads, ctx, input_grads, xp):
+    """Add each input's gradient to its running total, summed back to the input's shape."""
+    for parent, parent_grad in zip(ctx.inputs, input_grads):
+        if parent_grad is not None and isinstance(parent, Tensor) and parent._requires_grad:
+            if parent_grad.shape != parent.data.shape:
+                parent_grad = xp.sum_to(parent_grad, parent.data.shape)  # undo broadcasting
+            _add(grads, parent, parent_grad)
+
+
 def _add(grads, tensor, grad):
     """Sum gradient contributions per tensor (out of place: contributions may share memory)."""
     previous = grads.get(tensor)
@@ -120,12 +127,22 @@ def _accumulate(tensor, grad, create_graph):
     grad = xp.astype(xp.asarray(grad), tensor.data.dtype)
     held = tensor._grad
     if held is None:
-        tensor._grad = Tensor._make(xp.array(grad))  # a copy: gradients flowing back may share memory
+        tensor._grad = Tensor._make(grad if _unshared(grad) else xp.array(grad))
     elif held._requires_grad:
         tensor._grad = Tensor._make(held.data + grad)
     else:
         held.data += grad
         held._vc[0] += 1
+
+
+def _unshared(grad):
+    """True when nothing but the backward loop holds ``grad``, so a leaf may keep it as its
+    ``.grad`` without a copy (PyTorch's AccumulateGrad "steals" such a gradient the same way).
+    Gradients flowing back often share memory — Add hands one array to both inputs, reshape hands
+    on a view — and a leaf's ``.grad`` is modified in place later (accumulation, clipping)."""
+    # Three references are the loop's own: run_backward's variable, _accumulate's, this argument.
+    owner = getattr(grad, "base", None)
+    return owner is None and sys.getrefcount(grad) <= 3 + 1  # + getrefcount's own argument
 
 
 def backward(tensor, gradient=None, retain_graph=False, create_graph=False, inputs=None):

@@ -12,6 +12,7 @@ _BACKENDS = {"cpu": numpy_backend()}
 _BY_ARRAY_TYPE = {backend.ndarray: backend for backend in _BACKENDS.values()}
 _LOADERS = {"cuda": cupy_backend}
 _default_device = "cpu"
+_seed = None  # the last tg.manual_seed, applied to backends loaded after it too
 
 __all__ = ["ArrayBackend", "backend_of", "device", "get_backend", "register_backend", "strict_backend"]
 
@@ -52,6 +53,8 @@ def register_backend(name, backend):
     if backend is not None:
         _BACKENDS[name] = backend
         _BY_ARRAY_TYPE[backend.ndarray] = backend
+        if _seed is not None:  # tg.manual_seed reaches backends loaded after it
+            backend.seed(_seed)
     return previous
 
 
@@ -84,6 +87,9 @@ def is_cuda_available():
     return True
 
 
-def loaded_backends():
-    """The backends in use so far (``tg.manual_seed`` seeds all of them)."""
-    return list(_BACKENDS.values())
+def seed_all(seed):
+    """Seed every backend in use now, and every backend loaded later (``tg.manual_seed``)."""
+    global _seed
+    _seed = seed
+    for backend in _BACKENDS.values():
+        backend.seed(seed)

@@ -67,10 +67,12 @@ class ArrayBackend:
         if grad.shape == shape:
             return grad
         lead = grad.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-        )
-        return self.module.sum(grad, axis=axes, keepdims=True).reshape(shape)
+        stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+        if stretched:  # dims of size 1 that were broadcast: sum them, keeping them
+            grad = self.module.sum(grad, axis=stretched, keepdims=True)
+        if lead:  # dims that broadcasting added in front: sum them away
+            grad = self.module.sum(grad, axis=tuple(range(lead)))
+        return grad
 
     def index_add(self, shape, index, values):
         """Zeros of ``shape`` with ``values`` added at ``index``; repeated indices accumulate."""
@@ -84,10 +86,18 @@ class ArrayBackend:
     def scatter_add(self, shape, dim, index, values):
         """Zeros of ``shape`` with ``values`` added at ``index`` along ``dim`` (undoes ``gather``)."""
         out = self.module.zeros(shape, dtype=values.dtype)
-        grids = list(self.module.indices(index.shape, sparse=True))
-        grids[dim] = index
-        self._add_at(out, tuple(grids), values)
+        self._add_at(out, self._along_axis(index, dim), values)
         return out
+
+    def _along_axis(self, index, dim):
+        """The fancy index that addresses ``index`` along ``dim`` and every other axis in place."""
+        ndim = index.ndim
+        grids = [
+            self.module.arange(n).reshape((1,) * axis + (n,) + (1,) * (ndim - axis - 1))
+            for axis, n in enumerate(index.shape)
+        ]
+        grids[dim] = index
+        return tuple(grids)
 
     def to_backend(self, x, backend):
         """``x`` copied to another backend's memory (through the host)."""

@@ -78,6 +78,7 @@ class StrictArray:
     dtype = property(lambda self: self._array.dtype)
     size = property(lambda self: self._array.size)
     T = property(lambda self: StrictArray(self._array.T))
+    base = property(lambda self: None if self._array.base is None else self._array.base)
 
     def __iadd__(self, other):
         self._array += _unwrap(other)
@@ -183,13 +184,13 @@ def _function(numpy_function):
 
 
 class _StrictRandom:
-    """A seeded generator that hands out StrictArrays."""
+    """A seeded generator with only the methods CuPy's ``Generator`` shares with NumPy's."""
 
     def __init__(self, seed=None):
-        self._rng = np.random.default_rng(seed)
-
-    def __getattr__(self, name):
-        return _function(getattr(self._rng, name))
+        rng = np.random.default_rng(seed)
+        self.random = _function(rng.random)
+        self.standard_normal = _function(rng.standard_normal)
+        self.integers = _function(rng.integers)
 
 
 class _StrictModule:
