@@ -1253,3 +1253,479 @@ op(
     lambda a, dim, keepdim: a.logsumexp(_all_dims(dim, a.ndim), keepdim),
     ["logsumexp"],
 )
+
+
+# ======================================================================================================
+# nn.functional: activations, dropout, pad, linear, convolution and pooling (ops/conv.py), losses
+# (ops/loss.py and compositions). Small images (N ≤ 2, C ≤ 4, H, W ≤ 5) keep gradgradcheck fast.
+# ======================================================================================================
+
+import warnings  # noqa: E402
+
+from tinygrad_edu.nn import functional as F  # noqa: E402
+
+_reductions = st.sampled_from(["mean", "sum", "none"])
+
+
+def _tg_or_none(array):
+    return None if array is None else tg.tensor(array)
+
+
+def _torch_or_none(array):
+    return None if array is None else torch.from_numpy(array)
+
+
+def _seeded_dropout(a, p):
+    """Dropout with the same mask on every call (finite differences re-run the function)."""
+    tg.manual_seed(1234)
+    return F.dropout(a, p, training=True)
+
+
+@st.composite
+def conv_case(draw, string_padding=False, groups=(1, 2), max_side=5):
+    """An image batch, a kernel bank (groups included), sometimes a bias, and the window's
+    stride/padding/dilation. At most 4 channels in and out: gradgradcheck of a convolution is costly."""
+    n = draw(st.integers(1, 2))
+    group_count = draw(st.sampled_from(groups))
+    per_group_in, per_group_out = draw(
+        st.sampled_from([(1, 1), (1, 2), (2, 1)] + [(2, 2)] * (group_count == 1))
+    )
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    params = {
+        "stride": draw(st.sampled_from([1, 2, (1, 2)])),
+        "padding": draw(st.sampled_from([0, 1, (1, 0)])),
+        "dilation": draw(st.sampled_from([1, 1, 2])),
+    }
+    if string_padding:
+        params = {"padding": draw(st.sampled_from(["same", "valid"])), "dilation": params["dilation"]}
+    smallest = max(params["dilation"] * (k - 1) + 1 for k in kernel)
+    size = tuple(draw(st.integers(smallest, max(smallest, max_side))) for _ in range(2))
+    rng = _rng(draw)
+    arrays = [
+        real(rng, (n, per_group_in * group_count) + size),
+        real(rng, (per_group_out * group_count, per_group_in) + kernel),
+    ]
+    if draw(st.booleans()):
+        arrays.append(real(rng, (per_group_out * group_count,)))
+    return Case(tuple(arrays), {**params, "groups": group_count})
+
+
+def _conv2d(functional):
+    def call(x, w, *bias, **window):
+        with warnings.catch_warnings():  # PyTorch notes that padding="same" may copy the input
+            warnings.simplefilter("ignore")
+            return functional.conv2d(x, w, bias[0] if bias else None, **window)
+
+    return call
+
+
+@st.composite
+def pool_case(draw, domain=distinct, dilation=False):
+    """An image batch and a pooling window; padding at most half the kernel (PyTorch's rule)."""
+    kernel = draw(st.integers(1, 3))
+    d = draw(st.sampled_from([1, 2])) if dilation else 1
+    reach = d * (kernel - 1) + 1
+    params = {
+        "kernel_size": kernel,
+        "stride": draw(st.sampled_from([None, 1, 2])),
+        "padding": draw(st.integers(0, kernel // 2)),
+    }
+    if dilation:
+        params["dilation"] = d
+    shape = (
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 3)),
+        draw(st.integers(reach, 5)),
+        draw(st.integers(reach, 5)),
+    )
+    return Case((domain(_rng(draw), shape),), params)
+
+
+@st.composite
+def fold_case(draw):
+    """Columns (N, C·kh·kw, L) that fold into an image of ``output_size``."""
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride, padding = draw(st.sampled_from([1, 2])), draw(st.integers(0, 1))
+    size = (draw(st.integers(kernel[0], 5)), draw(st.integers(kernel[1], 5)))
+    blocks = [(s + 2 * padding - k) // stride + 1 for s, k in zip(size, kernel)]
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)) * kernel[0] * kernel[1], blocks[0] * blocks[1])
+    params = {"output_size": size, "kernel_size": kernel, "stride": stride, "padding": padding}
+    return Case((real(_rng(draw), shape),), params)
+
+
+@st.composite
+def pad_mode_case(draw, mode):
+    """Reflect (pads below the size), replicate or circular (pads up to the size) of the last 1–2 dims."""
+    shape = (draw(st.integers(1, 2)), draw(st.integers(2, 4)), draw(st.integers(2, 4)))
+    count = draw(st.integers(1, 2))
+    limit = [shape[-1 - i] - (1 if mode == "reflect" else 0) for i in range(count)]
+    pad = tuple(draw(st.integers(0, limit[i // 2])) for i in range(2 * count))
+    return Case((real(_rng(draw), shape),), {"pad": pad, "mode": mode})
+
+
+@st.composite
+def crop_pad_case(draw):
+    """Constant padding with negative entries (a crop), as PyTorch allows."""
+    shape = (draw(st.integers(1, 3)), draw(st.integers(2, 4)), draw(st.integers(2, 4)))
+    pad = tuple(draw(st.integers(-1, 2)) for _ in range(4))
+    return Case((real(_rng(draw), shape),), {"pad": pad, "value": draw(st.sampled_from([0.0, -1.5]))})
+
+
+@st.composite
+def linear_case(draw, bias=True):
+    lead = draw(shapes(min_dims=1, max_dims=2, max_side=3))
+    in_features, out_features = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    rng = _rng(draw)
+    arrays = [real(rng, lead + (in_features,)), real(rng, (out_features, in_features))]
+    if bias:
+        arrays.append(real(rng, (out_features,)))
+    return Case(tuple(arrays), {})
+
+
+@st.composite
+def regression_case(draw, prediction=grid_odd, target=grid_even):
+    """A prediction and a target of the same shape (grids keep |ŷ − y| off the kinks: 0 and δ = 1)."""
+    shape = draw(shapes())
+    rng = _rng(draw)
+    return Case((prediction(rng, shape), target(rng, shape)), {"reduction": draw(_reductions)})
+
+
+def extreme(rng, shape):
+    """Logits of ±10⁴ (plus a spread): softmax underflows to exact zeros, exp(10⁴) would overflow."""
+    return _array(rng.choice((-1e4, 1e4), shape) + rng.uniform(-3.0, 3.0, shape), shape)
+
+
+@st.composite
+def class_case(draw, domain=real, extra_dims=False, probabilities=False, smoothing=True, unbatched=False):
+    """Logits (N, C[, d]) or (C,), targets (class indices, some ignored, or probabilities),
+    optional class weights, a reduction and a label smoothing."""
+    classes = draw(st.integers(2, 4))
+    batch = () if unbatched else (draw(st.integers(1, 3)),)
+    extra = (draw(st.integers(1, 3)),) if extra_dims else ()
+    rng = _rng(draw)
+    logits = domain(rng, batch + (classes,) + extra)
+    if probabilities:
+        target = np.moveaxis(rng.dirichlet(np.ones(classes), size=batch + extra), -1, len(batch))
+    else:
+        target = rng.integers(0, classes, batch + extra)
+        if target.size > 1 and draw(st.booleans()):  # ignore some targets, never all of them
+            target.reshape(-1)[rng.random(target.size) < 0.3] = -100
+            target.reshape(-1)[0] = rng.integers(0, classes)
+    params = {
+        "target": target,
+        "weight": rng.uniform(0.5, 2.0, classes) if draw(st.booleans()) else None,
+        "reduction": draw(_reductions),
+        "label_smoothing": draw(st.sampled_from([0.0, 0.1, 0.5])) if smoothing else 0.0,
+    }
+    return Case((logits,), params)
+
+
+@st.composite
+def binary_case(draw, logits=True, domain=real):
+    """Logits (or probabilities) and targets in [0, 1] of one shape, with optional weights."""
+    shape = draw(shapes(min_dims=1))
+    rng = _rng(draw)
+    scores = domain(rng, shape) if logits else _array(rng.uniform(0.05, 0.95, shape), shape)
+    params = {
+        "weight": positive(rng, shape[-1:]) if draw(st.booleans()) else None,
+        "reduction": draw(_reductions),
+    }
+    if logits:
+        params["pos_weight"] = positive(rng, shape[-1:]) if draw(st.booleans()) else None
+        params["target"] = rng.integers(0, 2, shape).astype(np.float64)
+        return Case((scores,), params)
+    return Case((scores, _array(rng.uniform(0.0, 1.0, shape), shape)), params)
+
+
+@st.composite
+def margin_case(draw, multi=False):
+    """Scores near a 0.2-grid (±0.03): with margin 1.1, 1.1 ∓ s and 1.1 − s_y + s_j stay at least
+    0.04 away from the hinge's kink at 0."""
+    rng = _rng(draw)
+    reduction = draw(_reductions)
+    if not multi:
+        shape = draw(shapes())
+        labels = rng.choice((-1.0, 1.0), shape).astype(np.float64)
+        return Case((grid_even(rng, shape),), {"target": labels, "reduction": reduction})
+    classes = draw(st.integers(2, 4))
+    shape = (draw(st.integers(1, 3)), classes) if draw(st.booleans()) else (classes,)
+    target = rng.integers(0, classes, shape[:-1])
+    params = {
+        "target": target,
+        "p": draw(st.sampled_from([1, 2])),
+        "weight": rng.uniform(0.5, 2.0, classes) if draw(st.booleans()) else None,
+        "reduction": reduction,
+    }
+    return Case((grid_odd(rng, shape),), params)
+
+
+def _cross_entropy(tensor_fn, functional):
+    def call(z, target, weight, reduction, label_smoothing):
+        return functional.cross_entropy(
+            z,
+            tensor_fn(target),
+            tensor_fn(weight) if weight is not None else None,
+            reduction=reduction,
+            label_smoothing=label_smoothing,
+        )
+
+    return call
+
+
+def _nll(tensor_fn, functional):
+    def call(z, target, weight, reduction, label_smoothing):
+        weight = tensor_fn(weight) if weight is not None else None
+        return functional.nll_loss(
+            z.log_softmax(1 if z.ndim > 1 else 0), tensor_fn(target), weight, reduction=reduction
+        )
+
+    return call
+
+
+def _bce_logits(tensor_fn, functional, name="binary_cross_entropy_with_logits"):
+    def call(z, target, weight, reduction, pos_weight):
+        return getattr(functional, name)(
+            z,
+            tensor_fn(target),
+            None if weight is None else tensor_fn(weight),
+            reduction=reduction,
+            pos_weight=None if pos_weight is None else tensor_fn(pos_weight),
+        )
+
+    return call
+
+
+def _torch_hinge(s, target, reduction):
+    loss = (1.1 - torch.from_numpy(target) * s).clamp(min=0)
+    return {"mean": loss.mean, "sum": loss.sum, "none": lambda: loss}[reduction]()
+
+
+# ---- activations and dropout ---------------------------------------------------------------------------
+
+op("F.relu", lambda a: F.relu(a), unary(nonzero), lambda a: torch.nn.functional.relu(a))
+op(
+    "F.leaky_relu",
+    lambda a, slope: F.leaky_relu(a, slope),
+    unary_with(nonzero, slope=st.sampled_from([0.01, 0.2])),
+    lambda a, slope: torch.nn.functional.leaky_relu(a, slope),
+)
+op("F.elu", lambda a: F.elu(a, 0.7), unary(nonzero), lambda a: torch.nn.functional.elu(a, 0.7))
+op(
+    "F.gelu",
+    lambda a, approximate: F.gelu(a, approximate=approximate),
+    unary_with(wide, approximate=st.sampled_from(["none", "tanh"])),
+    lambda a, approximate: torch.nn.functional.gelu(a, approximate=approximate),
+)
+op("F.silu", lambda a: F.silu(a), unary(wide), lambda a: torch.nn.functional.silu(a))
+op("F.sigmoid", lambda a: F.sigmoid(a), unary(wide), lambda a: torch.sigmoid(a))
+op("F.logsigmoid", lambda a: F.logsigmoid(a), unary(saturating), lambda a: torch.nn.functional.logsigmoid(a))
+op("F.tanh", lambda a: F.tanh(a), unary(wide), lambda a: torch.tanh(a))
+op(
+    "F.softplus",
+    lambda a, beta: F.softplus(a, beta, 20.0),
+    unary_with(wide, beta=st.sampled_from([1.0, 2.0])),
+    lambda a, beta: torch.nn.functional.softplus(a, beta, 20.0),
+)
+op(
+    "F.softmax",
+    lambda a, dim: F.softmax(a, dim),
+    reduction(large, keepdim=False, allow_none=False, allow_tuple=False),
+    lambda a, dim: torch.nn.functional.softmax(a, dim),
+)
+op(
+    "F.log_softmax",
+    lambda a, dim: F.log_softmax(a, dim, dtype=tg.float64),
+    reduction(wide, keepdim=False, allow_none=False, allow_tuple=False),
+    lambda a, dim: torch.nn.functional.log_softmax(a, dim, dtype=torch.float64),
+)
+op(
+    "F.dropout",  # a fixed seed: the same mask on every call (no torch reference: its masks differ)
+    _seeded_dropout,
+    unary_with(real, p=st.sampled_from([0.0, 0.3, 0.8])),
+)
+op(
+    "F.dropout_eval",
+    lambda a: F.dropout(a, 0.5, training=False) * 1.0,
+    unary(real),
+    lambda a: torch.nn.functional.dropout(a, 0.5, training=False) * 1.0,
+)
+
+# ---- pad and linear -------------------------------------------------------------------------------------
+
+for _mode in ("reflect", "replicate", "circular"):
+    op(
+        f"F.pad_{_mode}",
+        lambda a, pad, mode: F.pad(a, pad, mode),
+        pad_mode_case(_mode),
+        lambda a, pad, mode: torch.nn.functional.pad(a, pad, mode),
+    )
+op(
+    "F.pad_negative",
+    lambda a, pad, value: F.pad(a, pad, value=value),
+    crop_pad_case(),
+    lambda a, pad, value: torch.nn.functional.pad(a, pad, value=value),
+)
+op(
+    "F.linear",
+    lambda x, w, b: F.linear(x, w, b),
+    linear_case(),
+    lambda x, w, b: torch.nn.functional.linear(x, w, b),
+)
+op(
+    "F.linear_no_bias",
+    lambda x, w: F.linear(x, w),
+    linear_case(bias=False),
+    lambda x, w: torch.nn.functional.linear(x, w),
+)
+
+# ---- convolution and pooling (ops/conv.py: Conv2d, MaxPool2d, AvgPool2d, Unfold, Fold) -------------------
+
+op("F.conv2d", _conv2d(F), conv_case(), _conv2d(torch.nn.functional))
+op(
+    "F.conv2d_same_valid",
+    _conv2d(F),
+    conv_case(string_padding=True, groups=(1,), max_side=4),
+    _conv2d(torch.nn.functional),
+)
+op(
+    "F.conv2d_unbatched",  # (C, H, W) images, as PyTorch accepts
+    _conv2d(F),
+    st.builds(lambda c: Case((c.arrays[0][0], *c.arrays[1:]), c.params), conv_case(groups=(1,), max_side=4)),
+    _conv2d(torch.nn.functional),
+)
+op(
+    "F.max_pool2d",
+    lambda x, **window: F.max_pool2d(x, **window),
+    pool_case(dilation=True),
+    lambda x, **window: torch.nn.functional.max_pool2d(x, **window),
+)
+op(
+    "F.avg_pool2d",
+    lambda x, count_include_pad, **window: F.avg_pool2d(x, count_include_pad=count_include_pad, **window),
+    st.builds(
+        lambda c, include: Case(c.arrays, {**c.params, "count_include_pad": include}), pool_case(real), _bools
+    ),
+    lambda x, count_include_pad, **window: torch.nn.functional.avg_pool2d(
+        x, count_include_pad=count_include_pad, **window
+    ),
+)
+op(
+    "F.avg_pool2d_divisor",
+    lambda x, **window: F.avg_pool2d(x, divisor_override=3, **window),
+    pool_case(real),
+    lambda x, **window: torch.nn.functional.avg_pool2d(x, divisor_override=3, **window),
+)
+op(
+    "F.unfold",
+    lambda x, **window: F.unfold(x, **window),
+    st.builds(
+        lambda c: Case(c.arrays, {**c.params, "stride": c.params["stride"] or 1}),
+        pool_case(real, dilation=True),
+    ),
+    lambda x, **window: torch.nn.functional.unfold(x, **window),
+)
+op(
+    "F.fold",
+    lambda cols, **window: F.fold(cols, **window),
+    fold_case(),
+    lambda cols, **window: torch.nn.functional.fold(cols, **window),
+)
+
+# ---- losses ----------------------------------------------------------------------------------------------
+
+op(
+    "F.mse_loss",
+    lambda a, b, reduction: F.mse_loss(a, b, reduction=reduction),
+    regression_case(real, real),
+    lambda a, b, reduction: torch.nn.functional.mse_loss(a, b, reduction=reduction),
+)
+op(
+    "F.l1_loss",
+    lambda a, b, reduction: F.l1_loss(a, b, reduction=reduction),
+    regression_case(),
+    lambda a, b, reduction: torch.nn.functional.l1_loss(a, b, reduction=reduction),
+)
+op(
+    "F.huber_loss",
+    lambda a, b, reduction: F.huber_loss(a, b, reduction=reduction, delta=1.0),
+    regression_case(),
+    lambda a, b, reduction: torch.nn.functional.huber_loss(a, b, reduction=reduction, delta=1.0),
+)
+op(
+    "F.cross_entropy",
+    _cross_entropy(tg.tensor, F),
+    class_case(),
+    _cross_entropy(torch.from_numpy, torch.nn.functional),
+)
+op(
+    "F.cross_entropy_spatial",  # (N, C, d1) logits, (N, d1) targets
+    _cross_entropy(tg.tensor, F),
+    class_case(extra_dims=True),
+    _cross_entropy(torch.from_numpy, torch.nn.functional),
+)
+op(
+    "F.cross_entropy_unbatched",
+    _cross_entropy(tg.tensor, F),
+    class_case(unbatched=True),
+    _cross_entropy(torch.from_numpy, torch.nn.functional),
+)
+op(
+    "F.cross_entropy_probabilities",
+    _cross_entropy(tg.tensor, F),
+    class_case(probabilities=True, extra_dims=True),
+    _cross_entropy(torch.from_numpy, torch.nn.functional),
+)
+op(
+    "F.cross_entropy_extreme_logits",
+    _cross_entropy(tg.tensor, F),
+    class_case(domain=extreme),
+    _cross_entropy(torch.from_numpy, torch.nn.functional),
+)
+op(
+    "F.nll_loss",
+    _nll(tg.tensor, F),
+    class_case(smoothing=False, extra_dims=True),
+    _nll(torch.from_numpy, torch.nn.functional),
+)
+op(
+    "F.binary_cross_entropy",
+    lambda p, y, weight, reduction: F.binary_cross_entropy(p, y, _tg_or_none(weight), reduction=reduction),
+    binary_case(logits=False),
+    lambda p, y, weight, reduction: torch.nn.functional.binary_cross_entropy(
+        p, y, _torch_or_none(weight), reduction=reduction
+    ),
+)
+op(
+    "F.binary_cross_entropy_with_logits",
+    _bce_logits(tg.tensor, F),
+    binary_case(),
+    _bce_logits(torch.from_numpy, torch.nn.functional),
+)
+op(
+    "F.binary_cross_entropy_with_logits_extreme",
+    _bce_logits(tg.tensor, F),
+    binary_case(domain=extreme),
+    _bce_logits(torch.from_numpy, torch.nn.functional),
+)
+op(
+    "F.logistic_loss",  # the same loss under the course's name (PyTorch calls it BCE with logits)
+    _bce_logits(tg.tensor, F, "logistic_loss"),
+    binary_case(),
+    _bce_logits(torch.from_numpy, torch.nn.functional),
+)
+op(
+    "F.hinge_loss",
+    lambda s, target, reduction: F.hinge_loss(s, tg.tensor(target), margin=1.1, reduction=reduction),
+    margin_case(),
+    _torch_hinge,
+)
+op(
+    "F.multi_margin_loss",
+    lambda s, target, p, weight, reduction: F.multi_margin_loss(
+        s, tg.tensor(target), p, 1.1, _tg_or_none(weight), reduction=reduction
+    ),
+    margin_case(multi=True),
+    lambda s, target, p, weight, reduction: torch.nn.functional.multi_margin_loss(
+        s, torch.from_numpy(target), p, 1.1, _torch_or_none(weight), reduction=reduction
+    ),
+)

@@ -72,6 +72,10 @@ def prod(x, axis=None, keepdims=False):
     return x.prod(axis, keepdim=keepdims)
 
 
+def softmax(x, axis):
+    return x.softmax(axis)
+
+
 def reshape(x, shape):
     return x.reshape(shape)
 

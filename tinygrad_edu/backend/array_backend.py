@@ -99,6 +99,11 @@ class ArrayBackend:
         grids[dim] = index
         return tuple(grids)
 
+    def softmax(self, x, axis):
+        """e^x / Σ e^x along ``axis``, shifted by the max so it never overflows."""
+        e = self.module.exp(x - x.max(axis=axis, keepdims=True))
+        return e / self.module.sum(e, axis=axis, keepdims=True)
+
     def to_backend(self, x, backend):
         """``x`` copied to another backend's memory (through the host)."""
         return backend.from_numpy(self.to_numpy(x))

@@ -1,0 +1,396 @@
+"""Layers with parameters or state: ``Linear``, ``Conv2d``, ``BatchNorm1d``, and the shape and
+regularisation layers (``Identity``, ``Flatten``, ``Dropout``, ``MaxPool2d``, ``AvgPool2d``)."""
+
+import math
+
+from .. import factories
+from ..autograd.grad_mode import no_grad
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+def _pair(value):
+    """``3`` → ``(3, 3)``; a pair stays a pair (kernel sizes, strides, paddings)."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def _fresh_parameter(*shape, device=None, dtype=None):
+    """An uninitialised (zero) parameter, filled by the layer's ``reset_parameters``."""
+    return Parameter(factories.empty(*shape, device=device, dtype=dtype))
+
+
+def _default_init(weight, bias):
+    """PyTorch's default for Linear and Conv: weight ~ kaiming_uniform_(a=√5), i.e. U(−1/√fan_in, 1/√fan_in),
+    and bias ~ U(−1/√fan_in, 1/√fan_in)."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. to remove a layer); ignores any arguments."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        """The input itself."""
+        return input
+
+
+class Linear(Module):
+    """y = x Wᵀ + b, with W of shape (out_features, in_features) as in PyTorch.
+
+    >>> layer = nn.Linear(3, 2)
+    >>> layer(tg.randn(5, 3)).shape
+    (5, 2)
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = _fresh_parameter(out_features, in_features, device=device, dtype=dtype)
+        if bias:
+            self.bias = _fresh_parameter(out_features, device=device, dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Draw fresh weights with PyTorch's default initialisation."""
+        _default_init(self.weight, self.bias)
+
+    def forward(self, input):
+        """X Wᵀ + b over the last dim of ``input`` (any leading dims)."""
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
+
+
+class Flatten(Module):
+    """Merge dims ``start_dim`` .. ``end_dim`` into one: (N, C, H, W) → (N, C·H·W) by default."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input):
+        """The flattened input."""
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` and scale the rest by 1/(1−p) while training
+    (inverted dropout, Srivastava et al. 2014); the identity in ``eval()`` mode."""
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout: dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace  # accepted for PyTorch compatibility; the result is always a new tensor
+
+    def forward(self, input):
+        """Randomly zeroed and rescaled input (training), or the input (eval)."""
+        return F.dropout(input, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
+    """Normalise each channel (dim 1) to zero mean and unit variance, then scale and shift
+    (Ioffe & Szegedy 2015): y = (x − μ) / √(σ² + ε) · γ + β.
+
+    Training uses the batch's μ and (biased) σ² and, when running stats are given, updates them in place
+    with the unbiased σ² as PyTorch does: r ← (1 − momentum) · r + momentum · stat. Otherwise the
+    running stats are used.
+    """
+    axes = (0, *range(2, input.ndim))  # every dim but the channels
+    stat_shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if training:
+        count = input.numel() // input.shape[1]
+        if count <= 1:
+            raise ValueError(
+                "batch_norm: expected more than 1 value per channel when training, "
+                f"got input size {tuple(input.shape)}"
+            )
+        mean = input.mean(axes, keepdim=True)
+        var = input.var(axes, keepdim=True, unbiased=False)
+        if running_mean is not None:
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.detach().reshape(-1), alpha=momentum)
+        if running_var is not None:
+            with no_grad():
+                unbiased = var.detach().reshape(-1) * (count / (count - 1))
+                running_var.mul_(1 - momentum).add_(unbiased, alpha=momentum)
+    else:
+        mean, var = running_mean.reshape(stat_shape), running_var.reshape(stat_shape)
+    output = (input - mean) / (var + eps).sqrt()
+    if weight is not None:
+        output = output * weight.reshape(stat_shape)
+    if bias is not None:
+        output = output + bias.reshape(stat_shape)
+    return output
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share; they differ only in the input shapes they accept."""
+
+    expected_dims = ()
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(factories.ones(num_features, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(factories.zeros(num_features, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", factories.zeros(num_features, device=device, dtype=dtype))
+            self.register_buffer("running_var", factories.ones(num_features, device=device, dtype=dtype))
+            self.register_buffer("num_batches_tracked", factories.tensor(0, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        """Running mean 0, running variance 1, no batches seen."""
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self):
+        """Running stats reset, γ = 1, β = 0."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def _check_input(self, input):
+        if input.ndim not in self.expected_dims:
+            wanted = " or ".join(f"{d}D" for d in self.expected_dims)
+            raise ValueError(f"{type(self).__name__}: expected {wanted} input (got {input.ndim}D input)")
+        if input.shape[1] != self.num_features:
+            raise ValueError(
+                f"{type(self).__name__}: expected {self.num_features} channels in dim 1, "
+                f"got input of shape {tuple(input.shape)}"
+            )
+
+    def forward(self, input):
+        """Normalise with the batch statistics (training) or the running ones (eval)."""
+        self._check_input(input)
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # a cumulative average of all batches so far
+                momentum = 1.0 / self.num_batches_tracked.item()
+        use_batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return batch_norm(
+            input,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            momentum,
+            self.eps,
+        )
+
+    def extra_repr(self):
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over (N, C) or (N, C, L) inputs, per channel C.
+
+    >>> bn = nn.BatchNorm1d(4)
+    >>> bn(tg.randn(32, 4)).mean(0)      # ≈ 0 per feature while training
+    """
+
+    expected_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over (N, C, H, W) inputs, per channel C (for convolutional networks)."""
+
+    expected_dims = (4,)
+
+
+class Conv2d(Module):
+    """2-D convolution over (N, C_in, H, W) inputs with a weight of shape (C_out, C_in / groups, kH, kW).
+
+    >>> conv = nn.Conv2d(1, 8, kernel_size=3, padding=1)
+    >>> conv(tg.randn(2, 1, 28, 28)).shape
+    (2, 8, 28, 28)
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible "
+                f"by groups ({groups})"
+            )
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride)
+        self.padding = padding if isinstance(padding, str) else _pair(padding)
+        self.dilation = _pair(dilation)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = _fresh_parameter(*shape, device=device, dtype=dtype)
+        if bias:
+            self.bias = _fresh_parameter(out_channels, device=device, dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Draw fresh weights with PyTorch's default initialisation."""
+        _default_init(self.weight, self.bias)
+
+    def forward(self, input):
+        """The convolution of ``input`` with the filters, plus the bias."""
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        )
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class MaxPool2d(Module):
+    """The maximum over each ``kernel_size`` window (stride defaults to the kernel size)."""
+
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
+    ):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        """The pooled input."""
+        return F.max_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+    def extra_repr(self):
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool2d(Module):
+    """The average over each ``kernel_size`` window (stride defaults to the kernel size)."""
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        """The pooled input."""
+        return F.avg_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

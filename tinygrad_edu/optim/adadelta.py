@@ -1,0 +1,50 @@
+"""``Adadelta``: steps from the ratio of two running RMS values, no learning rate needed (Zeiler 2012)."""
+
+from .optimizer import Optimizer, buffer_like
+
+
+def adadelta(xp, param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
+    """One Adadelta step on arrays (PyTorch's documented algorithm).
+
+    v ← ρv + (1−ρ)g²;  Δ ← √(u + ε) / √(v + ε) · g;  u ← ρu + (1−ρ)Δ²;  θ ← θ − γΔ
+    """
+    if maximize:
+        grad = -grad
+    if weight_decay:
+        grad = grad + weight_decay * param
+    square_avg *= rho
+    square_avg += (1 - rho) * grad * grad
+    delta = xp.sqrt(acc_delta + eps) / xp.sqrt(square_avg + eps) * grad
+    acc_delta *= rho
+    acc_delta += (1 - rho) * delta * delta
+    param -= lr * delta
+
+
+class Adadelta(Optimizer):
+    """Adadelta, as ``torch.optim.Adadelta``: the update has the units of the parameter."""
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr", "eps", "weight_decay")
+        self._check_between(group, "rho", 0, 1, include_high=True)
+
+    def _init_state(self, param, group):
+        return {"step": 0, "square_avg": buffer_like(param), "acc_delta": buffer_like(param)}
+
+    def _update(self, param, grad, state, group):
+        state["step"] += 1
+        adadelta(
+            param._backend(),
+            param.data,
+            grad,
+            state["square_avg"].data,
+            state["acc_delta"].data,
+            lr=group["lr"],
+            rho=group["rho"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+        )

@@ -1,0 +1,65 @@
+"""``Adagrad``: per-coordinate steps that shrink with the sum of squared gradients (Duchi et al. 2011)."""
+
+from .optimizer import Optimizer, buffer_like
+
+
+def adagrad(xp, param, grad, state_sum, *, step, lr, lr_decay, weight_decay, eps, maximize):
+    """One Adagrad step on arrays (PyTorch's documented algorithm).
+
+    γₜ = γ / (1 + (t−1)η);  G ← G + g²;  θ ← θ − γₜ · g / (√G + ε)
+    """
+    if maximize:
+        grad = -grad
+    if weight_decay:
+        grad = grad + weight_decay * param
+    step_lr = lr / (1 + (step - 1) * lr_decay)
+    state_sum += grad * grad
+    std = xp.sqrt(state_sum)
+    std += eps
+    param -= step_lr * grad / std
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as ``torch.optim.Adagrad``: coordinates with large past gradients take smaller steps."""
+
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0,
+        weight_decay=0,
+        initial_accumulator_value=0,
+        eps=1e-10,
+        *,
+        maximize=False,
+    ):
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+
+    def _init_state(self, param, group):
+        return {"step": 0, "sum": buffer_like(param, group["initial_accumulator_value"])}
+
+    def _update(self, param, grad, state, group):
+        state["step"] += 1
+        adagrad(
+            param._backend(),
+            param.data,
+            grad,
+            state["sum"].data,
+            step=state["step"],
+            lr=group["lr"],
+            lr_decay=group["lr_decay"],
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            maximize=group["maximize"],
+        )

@@ -1,0 +1,282 @@
+"""The Adam family: ``Adam``, ``AdamW``, ``Adamax`` and ``NAdam`` — momentum plus per-coordinate scaling."""
+
+import math
+
+from .optimizer import Optimizer, buffer_like
+
+
+def _folded_weight_decay(param, grad, lr, weight_decay, decoupled):
+    """L2 decay folded into the gradient (g + λθ), or decoupled: θ ← θ(1 − γλ) (Loshchilov & Hutter 2019)."""
+    if not weight_decay:
+        return grad
+    if decoupled:
+        param *= 1 - lr * weight_decay  # shrink θ directly, outside the adaptive scaling
+        return grad
+    return grad + weight_decay * param
+
+
+def adam(
+    xp,
+    param,
+    grad,
+    exp_avg,
+    exp_avg_sq,
+    max_exp_avg_sq,
+    *,
+    step,
+    lr,
+    betas,
+    eps,
+    weight_decay,
+    amsgrad,
+    maximize,
+    decoupled_weight_decay,
+):
+    """One Adam step on arrays (Kingma & Ba 2015; PyTorch's documented algorithm).
+
+    m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  (amsgrad, Reddi et al. 2018: v ← max(v_max, v));
+    θ ← θ − γ/(1−β₁ᵗ) · m / (√v / √(1−β₂ᵗ) + ε)
+    """
+    beta1, beta2 = betas
+    if maximize:
+        grad = -grad
+    grad = _folded_weight_decay(param, grad, lr, weight_decay, decoupled_weight_decay)
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * grad
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    if amsgrad:
+        xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        exp_avg_sq = max_exp_avg_sq  # the largest second moment so far: step sizes never grow
+    # The bias corrections (m and v start at 0) go into the scalars, as Kingma & Ba suggest (§2):
+    # γ/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)  =  γ√(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε√(1−β₂ᵗ))
+    root_correction2 = math.sqrt(1 - beta2**step)
+    denom = xp.sqrt(exp_avg_sq)
+    denom += eps * root_correction2
+    param -= (lr * root_correction2 / (1 - beta1**step)) * exp_avg / denom
+
+
+def adamax(xp, param, grad, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):
+    """One Adamax step on arrays (Kingma & Ba 2015, §7.1: Adam with the infinity norm).
+
+    m ← β₁m + (1−β₁)g;  u ← max(β₂u, |g| + ε);  θ ← θ − γ/(1−β₁ᵗ) · m / u
+    """
+    beta1, beta2 = betas
+    if maximize:
+        grad = -grad
+    if weight_decay:
+        grad = grad + weight_decay * param
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * grad
+    exp_inf *= beta2
+    xp.maximum(exp_inf, xp.abs(grad) + eps, out=exp_inf)
+    param -= (lr / (1 - beta1**step)) * exp_avg / exp_inf
+
+
+def nadam(
+    xp,
+    param,
+    grad,
+    exp_avg,
+    exp_avg_sq,
+    *,
+    step,
+    mu_product,
+    lr,
+    betas,
+    eps,
+    weight_decay,
+    momentum_decay,
+    decoupled_weight_decay,
+    maximize,
+):
+    """One NAdam step on arrays (Dozat 2016; PyTorch's documented algorithm); returns the new μ-product.
+
+    μₜ = β₁(1 − ½·0.96^(tψ));  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  v̂ = v/(1−β₂ᵗ);
+    θ ← θ − γ(1−μₜ)/(1−Πᵢ≤ₜ μᵢ) · g/(√v̂ + ε) − γμₜ₊₁/(1−Πᵢ≤ₜ₊₁ μᵢ) · m/(√v̂ + ε)
+    """
+    beta1, beta2 = betas
+    if maximize:
+        grad = -grad
+    grad = _folded_weight_decay(param, grad, lr, weight_decay, decoupled_weight_decay)
+    mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentum_decay))  # the momentum schedule
+    mu_next = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+    mu_product *= mu
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * grad
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    # √v̂ + ε = (√v + ε√(1−β₂ᵗ)) / √(1−β₂ᵗ): the bias correction goes into the scalars, as in Adam
+    root_correction2 = math.sqrt(1 - beta2**step)
+    denom = xp.sqrt(exp_avg_sq)
+    denom += eps * root_correction2
+    lr = lr * root_correction2
+    param -= (lr * (1 - mu) / (1 - mu_product)) * grad / denom  # Nesterov: today's gradient, looked ahead
+    param -= (lr * mu_next / (1 - mu_product * mu_next)) * exp_avg / denom
+    return mu_product
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam``: momentum (m) scaled per coordinate by the RMS of gradients (v)."""
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        maximize=False,
+        decoupled_weight_decay=False,
+    ):
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr", "eps", "weight_decay")
+        self._check_betas(group)
+
+    def _init_state(self, param, group):
+        state = {"step": 0, "exp_avg": buffer_like(param), "exp_avg_sq": buffer_like(param)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = buffer_like(param)
+        return state
+
+    def _update(self, param, grad, state, group):
+        state["step"] += 1
+        max_exp_avg_sq = state.get("max_exp_avg_sq")
+        adam(
+            param._backend(),
+            param.data,
+            grad,
+            state["exp_avg"].data,
+            state["exp_avg_sq"].data,
+            None if max_exp_avg_sq is None else max_exp_avg_sq.data,
+            step=state["step"],
+            lr=group["lr"],
+            betas=group["betas"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            amsgrad=group["amsgrad"],
+            maximize=group["maximize"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+        )
+
+
+class AdamW(Adam):
+    """AdamW, as ``torch.optim.AdamW``: Adam with decoupled weight decay θ ← θ(1 − γλ).
+
+    Loshchilov & Hutter 2019: decaying θ directly, not through the gradient, keeps the decay out of
+    Adam's per-coordinate scaling (default ``weight_decay=1e-2``).
+    """
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+    ):
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
+        )
+
+
+class Adamax(Optimizer):
+    """Adamax, as ``torch.optim.Adamax``: Adam's second moment replaced by a decaying maximum of |g|."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr", "eps", "weight_decay")
+        self._check_betas(group)
+
+    def _init_state(self, param, group):
+        return {"step": 0, "exp_avg": buffer_like(param), "exp_inf": buffer_like(param)}
+
+    def _update(self, param, grad, state, group):
+        state["step"] += 1
+        adamax(
+            param._backend(),
+            param.data,
+            grad,
+            state["exp_avg"].data,
+            state["exp_inf"].data,
+            step=state["step"],
+            lr=group["lr"],
+            betas=group["betas"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+        )
+
+
+class NAdam(Optimizer):
+    """NAdam, as ``torch.optim.NAdam``: Adam with Nesterov momentum and a warming-up momentum schedule."""
+
+    number_state = ("step", "mu_product")
+
+    def __init__(
+        self,
+        params,
+        lr=2e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        momentum_decay=4e-3,
+        decoupled_weight_decay=False,
+        *,
+        maximize=False,
+    ):
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr", "eps", "weight_decay", "momentum_decay")
+        self._check_betas(group)
+
+    def _init_state(self, param, group):
+        return {"step": 0, "mu_product": 1.0, "exp_avg": buffer_like(param), "exp_avg_sq": buffer_like(param)}
+
+    def _update(self, param, grad, state, group):
+        state["step"] += 1
+        state["mu_product"] = nadam(
+            param._backend(),
+            param.data,
+            grad,
+            state["exp_avg"].data,
+            state["exp_avg_sq"].data,
+            step=state["step"],
+            mu_product=state["mu_product"],
+            lr=group["lr"],
+            betas=group["betas"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            momentum_decay=group["momentum_decay"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+            maximize=group["maximize"],
+        )

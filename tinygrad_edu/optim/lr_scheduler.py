@@ -1,0 +1,413 @@
+"""Learning-rate schedules: change each group's ``lr`` as training goes on, with PyTorch's semantics.
+
+A scheduler wraps an optimizer. Creating it records each group's starting rate as
+``group["initial_lr"]`` (``base_lrs``) and sets the rate for epoch 0; each ``scheduler.step()`` —
+called *after* ``optimizer.step()`` — advances ``last_epoch`` by one and writes the new rate into
+``group["lr"]``::
+
+    opt = tg.optim.SGD(model.parameters(), lr=0.1)
+    sched = tg.optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
+    for epoch in range(100):
+        train_one_epoch(opt)
+        sched.step()            # lr: 0.1 for epochs 0–29, 0.01 for 30–59, ...
+
+Each schedule's docstring gives its formula (``_closed_form_lr``). Like PyTorch's, the built-in
+ones update the *current* rate by the ratio between consecutive epochs (``get_lr``), so two
+schedulers on one optimizer compose, and a rate changed by hand carries on from its new value.
+"""
+
+import math
+import numbers
+from bisect import bisect_right
+
+from .optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base class of schedulers: ``step()``, ``get_last_lr()``, ``last_epoch``, ``state_dict()``."""
+
+    def __init__(self, optimizer, last_epoch=-1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        for i, group in enumerate(optimizer.param_groups):
+            if last_epoch == -1:
+                group.setdefault("initial_lr", group["lr"])
+            elif "initial_lr" not in group:
+                raise KeyError(
+                    f"{type(self).__name__}: param_groups[{i}] has no 'initial_lr'; resuming with "
+                    f"last_epoch={last_epoch} needs the optimizer's state loaded first"
+                )
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def get_lr(self):
+        """The rates for ``last_epoch`` (each schedule defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no get_lr")
+
+    def step(self):
+        """Advance one epoch and set each group's rate; call it after ``optimizer.step()``."""
+        self._step_count += 1
+        self.last_epoch += 1
+        self._apply(self.get_lr())
+
+    def get_last_lr(self):
+        """The rates the last ``step()`` set, one per parameter group."""
+        return list(self._last_lr)
+
+    def state_dict(self):
+        """Everything but the optimizer (and functions), to resume the schedule."""
+        return {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
+
+    def load_state_dict(self, state_dict):
+        """Resume from a ``state_dict()``."""
+        self.__dict__.update(state_dict)
+
+    # ---- helpers --------------------------------------------------------------------------------------
+
+    def _initial_step(self):
+        """The step made on construction: sets the rates of epoch ``last_epoch + 1`` (0 for a new run)."""
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def _restart(self):
+        """Jump to epoch 0 and set the closed-form rates there (``SequentialLR`` at a milestone)."""
+        self.last_epoch = 0
+        closed_form = getattr(self, "_closed_form_lr", None)
+        self._apply(closed_form() if closed_form else self.get_lr())
+
+    def _apply(self, lrs):
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _current_lrs(self):
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def _check(self, ok, what, value, rule):
+        if not ok:
+            raise ValueError(f"{type(self).__name__}: invalid {what} {value!r} ({rule})")
+
+
+_LRScheduler = LRScheduler  # PyTorch's older name
+
+
+class LambdaLR(LRScheduler):
+    """lr = base_lr · lr_lambda(epoch), with one function, or one per parameter group.
+
+    >>> sched = LambdaLR(opt, lambda epoch: 0.95 ** epoch)
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
+        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+        if len(lambdas) != groups:
+            raise ValueError(f"LambdaLR: expected {groups} lr_lambdas (one per group), got {len(lambdas)}")
+        if not all(callable(f) for f in lambdas):
+            raise TypeError("LambdaLR: lr_lambda must be a function of the epoch (or a list of them)")
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [base_lr * f(self.last_epoch) for f, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class StepLR(LRScheduler):
+    """lr = base_lr · gamma^⌊epoch / step_size⌋: multiply by ``gamma`` every ``step_size`` epochs."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        self._check(_is_int(step_size) and step_size >= 1, "step_size", step_size, "must be an int >= 1")
+        self.step_size = step_size
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _closed_form_lr(self):
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """lr = base_lr · gamma^(number of milestones ≤ epoch): decay at the listed epochs."""
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.milestones = sorted(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        hits = self.milestones.count(self.last_epoch)  # a milestone listed twice decays twice
+        if not hits:
+            return self._current_lrs()
+        return [lr * self.gamma**hits for lr in self._current_lrs()]
+
+    def _closed_form_lr(self):
+        return [
+            base_lr * self.gamma ** bisect_right(self.milestones, self.last_epoch)
+            for base_lr in self.base_lrs
+        ]
+
+
+class ExponentialLR(LRScheduler):
+    """lr = base_lr · gamma^epoch."""
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _closed_form_lr(self):
+        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """lr = base_lr · (start + (end − start) · min(epoch, total_iters) / total_iters): a linear warm-up."""
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        self._check(0 < start_factor <= 1, "start_factor", start_factor, "must be in (0, 1]")
+        self._check(0 <= end_factor <= 1, "end_factor", end_factor, "must be in [0, 1]")
+        self._check(
+            _is_int(total_iters) and total_iters >= 1, "total_iters", total_iters, "must be an int >= 1"
+        )
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in self._current_lrs()]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        # factor(e) / factor(e−1), with factor(e) = start + (end − start)·e / total
+        slope = self.end_factor - self.start_factor
+        ratio = 1 + slope / (self.total_iters * self.start_factor + (self.last_epoch - 1) * slope)
+        return [lr * ratio for lr in self._current_lrs()]
+
+    def _closed_form_lr(self):
+        progress = min(self.total_iters, self.last_epoch) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * progress
+        return [base_lr * factor for base_lr in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr − eta_min) · (1 + cos(π · epoch / T_max)) / 2.
+
+    Cosine annealing, from SGDR (Loshchilov & Hutter 2017); past ``T_max`` it rises again, as PyTorch's does.
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self._check(_is_int(T_max) and T_max >= 1, "T_max", T_max, "must be an int >= 1")
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        epoch, period, low = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return self._current_lrs()
+        if self._step_count == 1 and epoch > 0:  # resumed mid-schedule: start from the formula
+            return self._closed_form_lr()
+        if (epoch - 1 - period) % (2 * period) == 0:  # leaving the bottom, where the ratio below is 0/0
+            rise = (1 - math.cos(math.pi / period)) / 2
+            return [lr + (base_lr - low) * rise for lr, base_lr in zip(self._current_lrs(), self.base_lrs)]
+        ratio = (1 + math.cos(math.pi * epoch / period)) / (1 + math.cos(math.pi * (epoch - 1) / period))
+        return [low + (lr - low) * ratio for lr in self._current_lrs()]
+
+    def _closed_form_lr(self):
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base_lr - self.eta_min) * cosine for base_lr in self.base_lrs]
+
+
+class InverseTimeLR(LRScheduler):
+    """lr = base_lr / (1 + decay_rate · epoch): inverse-time decay (not in PyTorch)."""
+
+    def __init__(self, optimizer, decay_rate, last_epoch=-1):
+        self._check(_is_number(decay_rate) and decay_rate >= 0, "decay_rate", decay_rate, "must be >= 0")
+        self.decay_rate = decay_rate
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [base_lr / (1 + self.decay_rate * self.last_epoch) for base_lr in self.base_lrs]
+
+
+class InverseSqrtLR(LRScheduler):
+    """lr = k · base_lr / √(epoch + 1): inverse-square-root decay (not in PyTorch)."""
+
+    def __init__(self, optimizer, k=1.0, last_epoch=-1):
+        self._check(_is_number(k) and k > 0, "k", k, "must be > 0")
+        self.k = k
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [self.k * base_lr / math.sqrt(self.last_epoch + 1) for base_lr in self.base_lrs]
+
+
+class SequentialLR(LRScheduler):
+    """Run ``schedulers`` one after another, switching at the epochs in ``milestones``.
+
+    >>> warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
+    >>> decay = CosineAnnealingLR(opt, T_max=95)
+    >>> sched = SequentialLR(opt, [warmup, decay], milestones=[5])
+
+    At a milestone the next scheduler restarts at its own epoch 0, from its formula.
+    """
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        schedulers, milestones = list(schedulers), list(milestones)
+        if not schedulers:
+            raise ValueError("SequentialLR: expects at least one scheduler, got none")
+        for i, scheduler in enumerate(schedulers):
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(
+                    f"SequentialLR: scheduler {i} is a ReduceLROnPlateau, whose step needs a metric"
+                )
+            if getattr(scheduler, "optimizer", None) is not optimizer:
+                raise ValueError(
+                    f"SequentialLR: scheduler {i} ({type(scheduler).__name__}) has another optimizer"
+                )
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                f"SequentialLR: expects one milestone fewer than schedulers, got {len(schedulers)} "
+                f"schedulers and {len(milestones)} milestones"
+            )
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.optimizer = optimizer
+        self.last_epoch = last_epoch + 1
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        for group in optimizer.param_groups:  # undo what creating the schedulers did to the rates
+            group["lr"] = group["initial_lr"]
+        for scheduler in schedulers:
+            _undo_initial_step(scheduler)
+        first = schedulers[bisect_right(milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self):
+        """Advance one epoch on the scheduler in charge now (restarting it at its milestone)."""
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler._restart()
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self):
+        """Its own state and each scheduler's, under ``"_schedulers"``."""
+        state = {
+            key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")
+        }
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Resume it and its schedulers."""
+        state = dict(state_dict)
+        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
+            scheduler.load_state_dict(saved)
+        self.__dict__.update(state)
+
+
+def _undo_initial_step(scheduler):
+    """Step ``scheduler`` (and any it contains) back one epoch."""
+    for inner in getattr(scheduler, "_schedulers", ()):
+        _undo_initial_step(inner)
+    if not hasattr(scheduler, "_schedulers"):
+        scheduler.last_epoch -= 1
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply the rate by ``factor`` when a metric has stopped improving for ``patience`` epochs.
+
+    >>> sched = ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=3)
+    >>> sched.step(validation_loss)      # once per epoch, with the metric
+    """
+
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got {type(optimizer).__name__}")
+        self._check(_is_number(factor) and factor < 1.0, "factor", factor, "must be < 1")
+        self._check(mode in ("min", "max"), "mode", mode, "must be 'min' or 'max'")
+        self._check(
+            threshold_mode in ("rel", "abs"), "threshold_mode", threshold_mode, "must be 'rel' or 'abs'"
+        )
+        groups = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)):
+            self._check(len(min_lr) == groups, "min_lr", min_lr, f"needs one value per group ({groups})")
+            self.min_lrs = list(min_lr)
+        else:
+            self.min_lrs = [min_lr] * groups
+        self.optimizer = optimizer
+        self.mode, self.factor, self.patience = mode, factor, patience
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.cooldown, self.eps = cooldown, eps
+        self.last_epoch = 0
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self._last_lr = self._current_lrs()
+
+    def step(self, metrics):
+        """Record this epoch's metric (a number or one-element tensor); reduce the rate on a plateau."""
+        current = float(metrics)
+        self.last_epoch += 1
+        if self._is_better(current):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:  # just reduced: give the new rate time before judging it
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = self._current_lrs()
+
+    def _is_better(self, value):
+        """Better than the best so far by more than the threshold (relative or absolute)."""
+        best, threshold = self.best, self.threshold
+        if self.mode == "min":
+            return value < (best * (1 - threshold) if self.threshold_mode == "rel" else best - threshold)
+        return value > (best * (1 + threshold) if self.threshold_mode == "rel" else best + threshold)
+
+    def _reduce_lr(self):
+        for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+            new_lr = max(group["lr"] * self.factor, min_lr)
+            if group["lr"] - new_lr > self.eps:  # changes smaller than eps are ignored
+                group["lr"] = new_lr
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)

@@ -1,0 +1,93 @@
+"""``RandomSearch``: derivative-free optimization by probing random directions (Mania, Guy & Recht 2018).
+
+Each step draws ``num_directions`` Gaussian directions δ (one array per parameter), measures the
+loss on both sides of θ along each, L₊ = L(θ + σδ) and L₋ = L(θ − σδ), and moves against the
+finite-difference estimate of the gradient:
+
+    θ ← θ − α / (k·σ_R) · Σ (L₊ − L₋) δ
+
+over the k best directions (the ones whose better side has the lowest loss; all of them when
+``top_k`` is None), where σ_R is the standard deviation of the 2k losses used — so the step size
+does not depend on the scale of the loss. This is the paper's "ARS V1-t" without state
+normalization. No gradients are needed: the closure only has to return the loss.
+"""
+
+import math
+import numbers
+
+from ..autograd import no_grad
+from .optimizer import Optimizer, _mark_modified
+
+
+class RandomSearch(Optimizer):
+    """Basic random search: ``opt.step(closure)`` with ``closure`` returning the loss (no backward needed).
+
+    >>> opt = tg.optim.RandomSearch(model.parameters(), lr=0.02, std=0.03, num_directions=8)
+    >>> loss = opt.step(lambda: loss_fn(model(x), y))     # 2·8 + 1 evaluations of the loss
+    """
+
+    def __init__(self, params, lr=0.02, std=0.03, num_directions=8, top_k=None):
+        super().__init__(params, dict(lr=lr, std=std, num_directions=num_directions, top_k=top_k))
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr")
+        std, n, k = group["std"], group["num_directions"], group["top_k"]
+        self._check(_is_int(n) and n >= 1, "num_directions", n, "must be an int >= 1")
+        self._check(k is None or (_is_int(k) and 1 <= k <= n), "top_k", k, f"must be None or in [1, {n}]")
+        self._check(isinstance(std, numbers.Real) and std > 0, "std", std, "must be a number > 0")
+        for key in ("num_directions", "top_k"):  # one set of directions serves every group
+            self._check(
+                group[key] == self.defaults[key], key, group[key], "must be the same in every parameter group"
+            )
+
+    def step(self, closure=None):
+        """One random-search step; returns the loss at θ (before the step)."""
+        if closure is None:
+            raise RuntimeError("RandomSearch.step: pass a closure that returns the loss: opt.step(closure)")
+        params = [(param, group) for group in self.param_groups for param in group["params"]]
+        with no_grad():
+            loss = closure()
+            origin = [param.data.copy() for param, _ in params]
+            directions = [self._random_direction(params) for _ in range(self.defaults["num_directions"])]
+            try:
+                plus = [self._loss_at(params, origin, delta, +1, closure) for delta in directions]
+                minus = [self._loss_at(params, origin, delta, -1, closure) for delta in directions]
+            finally:
+                for (param, _), theta in zip(params, origin):
+                    param.data[...] = theta  # back to θ exactly (a copy, not θ + σδ − σδ)
+            best = self._best_directions(plus, minus)
+            sigma = _std([plus[i] for i in best] + [minus[i] for i in best]) or 1.0  # all equal: no step
+            for j, (param, group) in enumerate(params):
+                estimate = sum((plus[i] - minus[i]) * directions[i][j] for i in best)
+                param.data -= (group["lr"] / (len(best) * sigma)) * estimate
+                _mark_modified(param)
+        return loss
+
+    def _random_direction(self, params):
+        """One Gaussian direction: an array per parameter, from the parameter's backend generator."""
+        return [
+            param._backend().astype(param._backend().rng.standard_normal(param.shape), param.dtype)
+            for param, _ in params
+        ]
+
+    def _loss_at(self, params, origin, delta, sign, closure):
+        """The closure's loss at θ + sign·σ·δ (set from the saved θ, so nothing drifts)."""
+        for (param, group), theta, d in zip(params, origin, delta):
+            param.data[...] = theta + (sign * group["std"]) * d
+            _mark_modified(param)
+        return float(closure())
+
+    def _best_directions(self, plus, minus):
+        """Indices of the ``top_k`` directions whose better side has the lowest loss (all when None)."""
+        order = sorted(range(len(plus)), key=lambda i: min(plus[i], minus[i]))
+        return order[: self.defaults["top_k"] or len(order)]
+
+
+def _std(values):
+    """The population standard deviation of a list of numbers."""
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

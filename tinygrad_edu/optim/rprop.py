@@ -1,0 +1,57 @@
+"""``Rprop``: resilient backpropagation — only the gradient's sign is used (Riedmiller & Braun 1993)."""
+
+from .optimizer import Optimizer, buffer_like
+
+
+def rprop(xp, param, grad, prev, step_size, *, etas, step_sizes, maximize):
+    """One Rprop step on arrays (PyTorch's documented algorithm, the variant without weight backtracking).
+
+    Per coordinate: if g·g_prev > 0, η ← min(η·η₊, η_max); if < 0, η ← max(η·η₋, η_min) and g ← 0
+    (skip this step); θ ← θ − η·sign(g);  g_prev ← g
+    """
+    if maximize:
+        grad = -grad
+    etaminus, etaplus = etas
+    agreement = grad * prev  # > 0: the same sign as last step; < 0: it flipped (overshot a minimum)
+    flipped = agreement < 0
+    factor = xp.ones_like(step_size)  # 1 where either gradient is 0
+    factor[agreement > 0] = etaplus
+    factor[flipped] = etaminus
+    step_size *= factor
+    xp.clip(step_size, step_sizes[0], step_sizes[1], out=step_size)
+    grad = xp.where(flipped, 0.0, grad)  # after a flip: no step now, and no flip seen next time
+    param -= xp.sign(grad) * step_size
+    prev[...] = grad
+
+
+class Rprop(Optimizer):
+    """Rprop, as ``torch.optim.Rprop``: each coordinate adapts its own step size from sign changes."""
+
+    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, maximize=False):
+        defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr")
+        etas = group["etas"]
+        ok = isinstance(etas, (tuple, list)) and len(etas) == 2 and 0 < etas[0] < 1 < etas[1]
+        self._check(ok, "etas", etas, "must be (etaminus, etaplus) with 0 < etaminus < 1 < etaplus")
+        sizes = group["step_sizes"]
+        ok = isinstance(sizes, (tuple, list)) and len(sizes) == 2 and 0 <= sizes[0] <= sizes[1]
+        self._check(ok, "step_sizes", sizes, "must be (min, max) with 0 <= min <= max")
+
+    def _init_state(self, param, group):
+        return {"step": 0, "prev": buffer_like(param), "step_size": buffer_like(param, group["lr"])}
+
+    def _update(self, param, grad, state, group):
+        state["step"] += 1
+        rprop(
+            param._backend(),
+            param.data,
+            grad,
+            state["prev"].data,
+            state["step_size"].data,
+            etas=group["etas"],
+            step_sizes=group["step_sizes"],
+            maximize=group["maximize"],
+        )

@@ -1,0 +1,118 @@
+"""The course's textbook forms: ``GD``, ``Momentum`` (the averaging form) and ``NAG`` (the look-ahead form).
+
+They differ from PyTorch's ``SGD(momentum=..., nesterov=...)`` in how the formulas are written, not
+in what they can do: ``Momentum`` averages gradients (V ← βV + (1−β)g) where SGD sums them
+(b ← μb + g), so its step is (1−β) times smaller for the same α; ``NAG`` takes the gradient at the
+look-ahead point θ − βV, as the method is first taught, where SGD's ``nesterov=True`` uses an
+equivalent rewrite that needs only the gradient at θ.
+"""
+
+from ..autograd import no_grad
+from .optimizer import Optimizer, _mark_modified, buffer_like
+
+
+def gradient_descent(param, grad, *, lr):
+    """θ ← θ − α∇J."""
+    param -= lr * grad
+
+
+def momentum(param, grad, velocity, *, lr, beta):
+    """V ← βV + (1−β)g;  θ ← θ − αV  (an exponentially weighted average of gradients, V₀ = 0)."""
+    velocity *= beta
+    velocity += (1 - beta) * grad
+    param -= lr * velocity
+
+
+def nesterov(param, grad, velocity, *, lr, beta):
+    """V ← βV + α∇J(θ − βV);  θ ← θ − V  (``grad`` is the gradient at the look-ahead point θ − βV)."""
+    velocity *= beta
+    velocity += lr * grad
+    param -= velocity
+
+
+class GD(Optimizer):
+    """Plain gradient descent, θ ← θ − α∇J: batch, mini-batch or stochastic depending on the data fed."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, dict(lr=lr))
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr")
+
+    def _update(self, param, grad, state, group):
+        gradient_descent(param.data, grad, lr=group["lr"])
+
+
+class Momentum(Optimizer):
+    """Gradient descent with momentum, the averaging form: V ← βV + (1−β)g, θ ← θ − αV, V₀ = 0."""
+
+    def __init__(self, params, lr, beta=0.9):
+        super().__init__(params, dict(lr=lr, beta=beta))
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr")
+        self._check_between(group, "beta", 0, 1)
+
+    def _init_state(self, param, group):
+        return {"velocity": buffer_like(param)}
+
+    def _update(self, param, grad, state, group):
+        momentum(param.data, grad, state["velocity"].data, lr=group["lr"], beta=group["beta"])
+
+
+class NAG(Optimizer):
+    """Nesterov's accelerated gradient, look-ahead form: V ← βV + α∇J(θ − βV), θ ← θ − V.
+
+    The gradient is needed at the look-ahead point, so ``step`` takes a closure::
+
+        def closure():
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            return loss
+
+        opt.step(closure)   # moves to θ − βV, calls closure() there, moves back, updates
+    """
+
+    def __init__(self, params, lr, beta=0.9):
+        super().__init__(params, dict(lr=lr, beta=beta))
+
+    def _check_hyperparameters(self, group):
+        self._check_nonnegative(group, "lr")
+        self._check_between(group, "beta", 0, 1)
+
+    def _init_state(self, param, group):
+        return {"velocity": buffer_like(param)}
+
+    def step(self, closure=None):
+        """Evaluate ``closure`` at the look-ahead point θ − βV, then update; returns its loss."""
+        if closure is None:
+            raise RuntimeError(
+                "NAG.step: the look-ahead form needs the gradient at θ − βV, so pass a closure that "
+                "computes the loss and calls backward: opt.step(closure)"
+            )
+        self._shift_by_velocity(-1)  # θ → θ − βV
+        try:
+            self.zero_grad()
+            loss = self._evaluate(closure)
+        finally:
+            self._shift_by_velocity(+1)  # and back to θ, even if the closure raised
+        with no_grad():
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param.grad is not None:
+                        velocity = self._state_of(param, group)["velocity"]
+                        nesterov(
+                            param.data, param.grad.data, velocity.data, lr=group["lr"], beta=group["beta"]
+                        )
+                        _mark_modified(param)
+        return loss
+
+    def _shift_by_velocity(self, sign):
+        """θ ← θ + sign·βV for every parameter."""
+        with no_grad():
+            for group in self.param_groups:
+                for param in group["params"]:
+                    velocity = self._state_of(param, group)["velocity"]
+                    param.data += (sign * group["beta"]) * velocity.data
+                    _mark_modified(param)
