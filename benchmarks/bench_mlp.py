@@ -5,7 +5,7 @@ backward, plain SGD update — float32, on the CPU. The hand-written NumPy step 
 that math with no framework at all (forward, the backward of each layer by hand, the update): the
 floor for any NumPy-based framework. PyTorch CPU runs the same step where it is installed.
 
-Timing: interleaved rounds (one step of each framework per round), median. Memory: tracemalloc's
+Timing: rounds of 10 consecutive steps of each framework in turn, median step. Memory: tracemalloc's
 peak during one step above what was allocated before it (NumPy buffers included), ours vs the
 hand-written step.
 
@@ -24,16 +24,36 @@ import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import numpy as np
 
-import tinygrad_edu as tg
-from benchmarks._timing import machine_lines, markdown_table
+def _threads_from_argv(default="1"):
+    """BLAS threads, set before NumPy loads: on this 2-core VM, NumPy's OpenBLAS threads and
+    PyTorch's OpenMP threads spinning in one process slow each other down by up to 50x, which
+    would measure the contention, not the frameworks. One thread each is the default."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+    return default
+
+
+THREADS = _threads_from_argv()
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, THREADS)
+
+import numpy as np  # noqa: E402  (after the thread settings above)
+
+import tinygrad_edu as tg  # noqa: E402
+from benchmarks._timing import machine_lines, markdown_table  # noqa: E402
 
 CONFIGS = {  # name: (layer widths, batch)
     "784-256-256-10, batch 128": ((784, 256, 256, 10), 128),
     "784-1024-1024-10, batch 1024": ((784, 1024, 1024, 10), 1024),
 }
 LR = 0.01
+# Each round runs BLOCK consecutive steps of one framework, then of the next. Alternating single
+# steps between frameworks would make glibc's malloc map and unmap the large arrays of one model
+# while the other runs (its adaptive mmap threshold keeps changing), adding page faults to every
+# step that a training loop, which runs one model, never sees.
+BLOCK = 10
 
 
 def initial_weights(widths, seed=0):
@@ -153,6 +173,7 @@ def run(config, rounds, warmup):
         import torch
 
         torch.manual_seed(0)
+        torch.set_num_threads(int(THREADS))
         runners["PyTorch CPU"] = (TorchMLP(layers), (torch.from_numpy(x), torch.from_numpy(y)))
     except ImportError:
         print("PyTorch not installed: its column is skipped")
@@ -167,9 +188,10 @@ def run(config, rounds, warmup):
     for _ in range(rounds):
         for name, (runner, args) in runners.items():
             gc.collect()
-            start = time.perf_counter()
-            runner.step(*args)
-            times[name].append(time.perf_counter() - start)
+            for _ in range(BLOCK):  # consecutive steps, as in training (see BLOCK)
+                start = time.perf_counter()
+                runner.step(*args)
+                times[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(ts) for name, ts in times.items()}
     peaks = {
         name: peak_bytes(lambda r=runner, a=args: r.step(*a))
@@ -183,13 +205,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few rounds of the small configuration")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per configuration")
+    parser.add_argument("--threads", default="1", help="BLAS/OpenMP threads for every framework (default 1)")
     args = parser.parse_args()
     configs = list(CONFIGS)[:1] if args.quick else list(CONFIGS)
     print("\n".join(machine_lines(["torch"])))
+    print(f"- BLAS / OpenMP threads: {THREADS} for every framework")
     print()
     rows = []
     for config in configs:
-        rounds = args.rounds or (3 if args.quick else (40 if "128" in config else 12))
+        rounds = args.rounds or (2 if args.quick else (20 if "128" in config else 3))
         medians, peaks = run(config, rounds, warmup=1 if args.quick else 3)
         floor = medians["NumPy by hand"]
         for name, seconds in medians.items():

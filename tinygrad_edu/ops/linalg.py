@@ -45,8 +45,13 @@ class Linear(Function):
         x, weight = ctx.saved_tensors
         xp = ctx.xp
         need_x, need_weight, need_bias = ctx.needs_input_grad
-        rows = xp.reshape(grad, (-1, grad.shape[-1]))  # every batch position is one row
+        rows, x_rows = _as_rows(xp, grad), _as_rows(xp, x)  # every batch position is one row
         grad_x = grad @ weight if need_x else None
-        grad_weight = xp.swapaxes(rows, 0, 1) @ xp.reshape(x, (-1, x.shape[-1])) if need_weight else None
+        grad_weight = xp.swapaxes(rows, 0, 1) @ x_rows if need_weight else None
         grad_bias = xp.sum(rows, axis=0) if need_bias else None
         return grad_x, grad_weight, grad_bias
+
+
+def _as_rows(xp, array):
+    """A (…, n) array as a matrix with n columns (a 2-D array as it is)."""
+    return array if array.ndim == 2 else xp.reshape(array, (-1, array.shape[-1]))

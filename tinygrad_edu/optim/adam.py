@@ -110,9 +110,9 @@ def nadam(
     root_correction2 = math.sqrt(1 - beta2**step)
     denom = xp.sqrt(exp_avg_sq)
     denom += eps * root_correction2
-    lr = lr * root_correction2
-    param -= (lr * (1 - mu) / (1 - mu_product)) * grad / denom  # Nesterov: today's gradient, looked ahead
-    param -= (lr * mu_next / (1 - mu_product * mu_next)) * exp_avg / denom
+    scaled_lr = lr * root_correction2
+    param -= (scaled_lr * (1 - mu) / (1 - mu_product)) * grad / denom  # Nesterov: today's gradient, ahead
+    param -= (scaled_lr * mu_next / (1 - mu_product * mu_next)) * exp_avg / denom
     return mu_product
 
 
