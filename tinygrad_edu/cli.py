@@ -1,0 +1,237 @@
+"""The command line: ``python -m tinygrad_edu {demo,selfcheck,info}`` (or ``tinygrad-edu ...``).
+
+- ``demo``: train a small MLP on scikit-learn's 8x8 digits, print the test accuracy, save plots.
+- ``selfcheck``: gradcheck and gradgradcheck a list of ops and losses; exit code 1 if any fails.
+- ``info``: versions, backends and devices.
+"""
+
+import argparse
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import sys
+
+import tinygrad_edu as tg
+from tinygrad_edu import backend
+from tinygrad_edu.nn import functional as F
+
+DEMO_EXTRA = 'pip install "tinygrad_edu[demo]"'
+
+
+class MissingDependency(RuntimeError):
+    """An optional package a subcommand needs is not installed."""
+
+
+def _require(*modules):
+    """Raise ``MissingDependency`` naming the pip command when any of ``modules`` is absent."""
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        raise MissingDependency(f"this needs {', '.join(missing)}: install it with  {DEMO_EXTRA}")
+
+
+# ---- demo ---------------------------------------------------------------------------------------
+
+
+def _mlp():
+    """64 pixels -> 128 hidden units -> 10 digit classes."""
+    return tg.nn.Sequential(tg.nn.Linear(64, 128), tg.nn.ReLU(), tg.nn.Linear(128, 10))
+
+
+def _save_plots(history, out_dir):
+    """Write loss.png (train and test loss) and accuracy.png (test accuracy) into ``out_dir``."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no window
+    import matplotlib.pyplot as plt
+
+    os.makedirs(out_dir, exist_ok=True)
+    epochs = range(1, len(history["train_loss"]) + 1)
+    paths = []
+    for name, curves in [("loss", ["train_loss", "val_loss"]), ("accuracy", ["val_accuracy"])]:
+        figure, axes = plt.subplots(figsize=(5, 3.5))
+        for curve in curves:
+            label = curve.replace("val_", "test ").replace("_", " ")
+            axes.plot(epochs, history[curve], marker="o", label=label)
+        axes.set(xlabel="epoch", ylabel=name, title=f"digits MLP: {name}")
+        axes.legend()
+        figure.tight_layout()
+        path = os.path.join(out_dir, f"{name}.png")
+        figure.savefig(path, dpi=100)
+        plt.close(figure)
+        paths.append(path)
+    return paths
+
+
+def demo(args):
+    """Train a 64-128-10 MLP on the digits with ``tg.train.fit`` and report its test accuracy."""
+    _require("sklearn", "matplotlib")
+    from tinygrad_edu import data, train
+
+    tg.manual_seed(args.seed)
+    x_train, y_train, x_test, y_test = data.datasets.load_digits(seed=args.seed)
+    train_loader = data.DataLoader(
+        data.TensorDataset(x_train, y_train), batch_size=args.batch_size, shuffle=True, seed=args.seed
+    )
+    test_loader = data.DataLoader(data.TensorDataset(x_test, y_test), batch_size=512)
+    model = _mlp()
+    optimizer = tg.optim.Adam(model.parameters(), lr=args.lr)
+    print(f"digits: {len(x_train)} training and {len(x_test)} test images; model: {model}")
+    history = train.fit(
+        model,
+        F.cross_entropy,
+        optimizer,
+        train_loader,
+        epochs=args.epochs,
+        val_loader=test_loader,
+        progress=not args.no_progress,
+    )
+    for epoch, (loss, accuracy) in enumerate(zip(history["train_loss"], history["val_accuracy"]), 1):
+        print(f"epoch {epoch:2d}  train loss {loss:.4f}  test accuracy {accuracy:.4f}")
+    paths = _save_plots(history, args.out)
+    print(f"test accuracy: {history['val_accuracy'][-1]:.2f}")
+    print(f"plots written to {os.path.abspath(args.out)} ({', '.join(os.path.basename(p) for p in paths)})")
+    return 0
+
+
+# ---- selfcheck ----------------------------------------------------------------------------------
+
+
+def _real(*shape):
+    return tg.randn(*shape, dtype=tg.float64)
+
+
+def _positive(*shape):
+    return tg.rand(*shape, dtype=tg.float64) + 0.5
+
+
+def _nonzero(*shape):
+    """Away from the kink at 0 (relu, abs), so finite differences do not straddle it."""
+    return (tg.rand(*shape, dtype=tg.float64) + 0.2) * (tg.randint(0, 2, shape) * 2 - 1)
+
+
+def _labels(n, classes):
+    return lambda: tg.randint(0, classes, (n,))
+
+
+def _probabilities(*shape):
+    return tg.rand(*shape, dtype=tg.float64) * 0.8 + 0.1
+
+
+# name -> (function, input makers); the first inputs are float64 and checked, integer ones are not.
+OPS = {
+    "add": (lambda a, b: a + b, [lambda: _real(2, 3), lambda: _real(3)]),
+    "mul": (lambda a, b: a * b, [lambda: _real(2, 3), lambda: _real(2, 1)]),
+    "div": (lambda a, b: a / b, [lambda: _real(2, 3), lambda: _positive(2, 3)]),
+    "pow": (lambda a: a**3, [lambda: _real(3)]),
+    "matmul": (lambda a, b: a @ b, [lambda: _real(2, 3), lambda: _real(3, 2)]),
+    "exp": (lambda a: a.exp(), [lambda: _real(3)]),
+    "log": (lambda a: a.log(), [lambda: _positive(3)]),
+    "sqrt": (lambda a: a.sqrt(), [lambda: _positive(3)]),
+    "sin": (lambda a: a.sin(), [lambda: _real(3)]),
+    "tanh": (lambda a: a.tanh(), [lambda: _real(3)]),
+    "sigmoid": (lambda a: a.sigmoid(), [lambda: _real(3)]),
+    "relu": (lambda a: a.relu(), [lambda: _nonzero(3)]),
+    "abs": (lambda a: a.abs(), [lambda: _nonzero(3)]),
+    "sum": (lambda a: a.sum(dim=1), [lambda: _real(2, 3)]),
+    "mean": (lambda a: a.mean(), [lambda: _real(2, 3)]),
+    "max": (lambda a: a.max(dim=0).values, [lambda: tg.arange(6, dtype=tg.float64).reshape(2, 3)]),
+    "reshape+transpose": (lambda a: a.reshape(3, 2).transpose(0, 1), [lambda: _real(2, 3)]),
+    "index": (lambda a: a[1:, ::2], [lambda: _real(3, 3)]),
+    "cat": (lambda a, b: tg.cat([a, b], dim=0), [lambda: _real(1, 2), lambda: _real(2, 2)]),
+    "softmax": (lambda a: F.softmax(a, dim=-1), [lambda: _real(2, 3)]),
+    "log_softmax": (lambda a: F.log_softmax(a, dim=-1), [lambda: _real(2, 3)]),
+    "linear": (F.linear, [lambda: _real(2, 3), lambda: _real(4, 3), lambda: _real(4)]),
+    "conv2d": (F.conv2d, [lambda: _real(1, 1, 4, 4), lambda: _real(2, 1, 2, 2)]),
+    "mse_loss": (F.mse_loss, [lambda: _real(2, 3), lambda: _real(2, 3)]),
+    "cross_entropy": (F.cross_entropy, [lambda: _real(3, 4), _labels(3, 4)]),
+    "binary_cross_entropy": (F.binary_cross_entropy, [lambda: _probabilities(3), lambda: _probabilities(3)]),
+    "bce_with_logits": (F.binary_cross_entropy_with_logits, [lambda: _real(3), lambda: _probabilities(3)]),
+}
+
+
+def _check(check, fn, inputs):
+    """True/False from ``tg.gradcheck``/``tg.gradgradcheck``; an error in the op counts as False."""
+    try:
+        return check(fn, inputs, raise_exception=False)
+    except Exception as error:  # report any failure in the table instead of crashing
+        print(f"  ({check.__name__}: {type(error).__name__}: {error})")
+        return False
+
+
+def selfcheck(args):
+    """Gradcheck and gradgradcheck every op of ``OPS`` in float64; print a table; 1 if any fails."""
+    tg.manual_seed(args.seed)
+    width = max(map(len, OPS))
+    print(f"{'op':<{width}}  gradcheck  gradgradcheck   (device {tg.get_default_device()})")
+    failures = 0
+    for name, (fn, makers) in OPS.items():
+        inputs = tuple(make() for make in makers)
+        for x in inputs:
+            if x.dtype == tg.float64:
+                x.requires_grad_()
+        first = _check(tg.gradcheck, fn, inputs)
+        second = _check(tg.gradgradcheck, fn, inputs)
+        failures += (not first) + (not second)
+        print(f"{name:<{width}}  {'ok' if first else 'FAIL':<9}  {'ok' if second else 'FAIL'}")
+    print(f"{len(OPS)} ops: " + (f"{failures} check(s) FAILED" if failures else "all gradients check out"))
+    return 1 if failures else 0
+
+
+# ---- info ---------------------------------------------------------------------------------------
+
+
+def info(args):
+    """Print versions, backends and devices."""
+    print(f"tinygrad_edu {tg.__version__}")
+    print(f"Python {platform.python_version()} ({sys.executable})")
+    print(f"NumPy {importlib.metadata.version('numpy')}")
+    print("devices:")
+    print("  cpu   available (NumPy)")
+    try:
+        backend.get_backend("cuda")
+        print("  cuda  available (CuPy)")
+    except RuntimeError as why:
+        print(f"  cuda  not available: {why}")
+    print(f"default device: {tg.get_default_device()}")
+    return 0
+
+
+# ---- entry point --------------------------------------------------------------------------------
+
+
+def build_parser():
+    """The argparse parser with the three subcommands."""
+    parser = argparse.ArgumentParser(prog="tinygrad-edu", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,selfcheck,info}")
+
+    demo_parser = commands.add_parser("demo", help="train an MLP on the 8x8 digits and plot its curves")
+    demo_parser.add_argument("--epochs", type=int, default=10, help="passes over the training set (10)")
+    demo_parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate (3e-3)")
+    demo_parser.add_argument("--batch-size", type=int, default=32, help="examples per step (32)")
+    demo_parser.add_argument("--seed", type=int, default=0, help="seed of the split, init and shuffling (0)")
+    demo_parser.add_argument("--out", default="./tinygrad_edu_demo", help="folder for the PNG plots")
+    demo_parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo_parser.set_defaults(run=demo)
+
+    check_parser = commands.add_parser(
+        "selfcheck", help="gradcheck and gradgradcheck the main ops and losses"
+    )
+    check_parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (0)")
+    check_parser.set_defaults(run=selfcheck)
+
+    info_parser = commands.add_parser("info", help="versions, backends and devices")
+    info_parser.set_defaults(run=info)
+    return parser
+
+
+def main(argv=None):
+    """Parse ``argv`` (default: the command line), run the subcommand, return its exit code."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "epochs", 1) < 1 or getattr(args, "batch_size", 1) < 1:
+        build_parser().error("--epochs and --batch-size must be at least 1")
+    try:
+        return args.run(args)
+    except MissingDependency as error:
+        print(f"tinygrad-edu {args.command}: {error}", file=sys.stderr)
+        return 1
