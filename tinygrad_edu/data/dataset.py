@@ -15,11 +15,11 @@ class Dataset:
 
     def __getitem__(self, index):
         """The sample at ``index`` (a tuple of fields, e.g. ``(x, y)``)."""
-        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")  # abstract
 
     def __len__(self):
         """The number of samples."""
-        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")  # abstract
 
 
 class TensorDataset(Dataset):

@@ -93,7 +93,7 @@ class Module:
 
     def forward(self, *args, **kwargs):
         """The computation of the module (every subclass defines it)."""
-        raise NotImplementedError(
+        raise NotImplementedError(  # abstract: every subclass defines forward
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
 

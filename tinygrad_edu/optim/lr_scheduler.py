@@ -44,7 +44,7 @@ class LRScheduler:
 
     def get_lr(self):
         """The rates for ``last_epoch`` (each schedule defines it)."""
-        raise NotImplementedError(f"{type(self).__name__} defines no get_lr")
+        raise NotImplementedError(f"{type(self).__name__} defines no get_lr")  # abstract
 
     def step(self):
         """Advance one epoch and set each group's rate; call it after ``optimizer.step()``."""

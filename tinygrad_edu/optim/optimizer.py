@@ -56,7 +56,7 @@ class Optimizer:
 
     def _update(self, param, grad, state, group):
         """Update ``param.data`` in place from the gradient array ``grad``."""
-        raise NotImplementedError(f"{type(self).__name__} defines no _update (or override step)")
+        raise NotImplementedError(f"{type(self).__name__} defines no _update (or override step)")  # abstract
 
     # ---- the public API --------------------------------------------------------------------------------
 
