@@ -342,7 +342,7 @@ class Tensor:
             )
         if self._hooks is None:
             self._hooks = {}
-        return _HookHandle(self._hooks, hook)
+        return RemovableHandle(self._hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d self / d leaf into ``.grad`` of every leaf that requires grad."""
@@ -1329,22 +1329,6 @@ def _setitem(d, index, v):
     d[index] = v
 
 
-class _HookHandle:
-    """What ``register_hook`` returns: ``.remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks, hook):
-        _HookHandle._next_id += 1
-        self.id = _HookHandle._next_id
-        self._hooks = hooks
-        hooks[self.id] = hook
-
-    def remove(self):
-        """Unregister the hook."""
-        self._hooks.pop(self.id, None)
-
-
 def where(condition, input, other):
     """``input`` where ``condition`` else ``other`` (numbers allowed for either branch)."""
     anchor = next((t for t in (input, other, condition) if isinstance(t, Tensor)), None)
@@ -1369,6 +1353,7 @@ def where(condition, input, other):
 # The ops Tensor's methods call (imported last: they are built on Tensor).
 from .autograd import engine  # noqa: E402
 from .autograd.grad_mode import is_enabled  # noqa: E402
+from .hooks import RemovableHandle  # noqa: E402
 from .ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
     Abs,

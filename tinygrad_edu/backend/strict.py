@@ -80,22 +80,6 @@ class StrictArray:
     T = property(lambda self: StrictArray(self._array.T))
     base = property(lambda self: None if self._array.base is None else self._array.base)
 
-    def __iadd__(self, other):
-        self._array += _unwrap(other)
-        return self
-
-    def __isub__(self, other):
-        self._array -= _unwrap(other)
-        return self
-
-    def __imul__(self, other):
-        self._array *= _unwrap(other)
-        return self
-
-    def __itruediv__(self, other):
-        self._array /= _unwrap(other)
-        return self
-
     def __getitem__(self, index):
         return _wrap(self._array[_unwrap(index)])
 
@@ -139,27 +123,6 @@ class StrictArray:
     def fill(self, value):
         self._array.fill(value)
 
-    def max(self, axis=None, keepdims=False):
-        return _wrap(self._array.max(axis=axis, keepdims=keepdims))
-
-    def min(self, axis=None, keepdims=False):
-        return _wrap(self._array.min(axis=axis, keepdims=keepdims))
-
-    def sum(self, axis=None, keepdims=False):
-        return _wrap(self._array.sum(axis=axis, keepdims=keepdims))
-
-    def all(self, axis=None, keepdims=False):
-        return _wrap(self._array.all(axis=axis, keepdims=keepdims))
-
-    def any(self, axis=None, keepdims=False):
-        return _wrap(self._array.any(axis=axis, keepdims=keepdims))
-
-    def argmax(self, axis=None, keepdims=False):
-        return _wrap(self._array.argmax(axis=axis, keepdims=keepdims))
-
-    def argmin(self, axis=None, keepdims=False):
-        return _wrap(self._array.argmin(axis=axis, keepdims=keepdims))
-
 
 _BINARY_OPERATORS = (
     "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __pow__ __rpow__ "
@@ -170,6 +133,29 @@ for _name in _BINARY_OPERATORS:
     setattr(StrictArray, _name, _binary(_name))
 for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):
     setattr(StrictArray, _name, _unary(_name))
+
+
+def _inplace(name):
+    def method(self, other):
+        getattr(self._array, name)(_unwrap(other))  # NumPy updates the array in place
+        return self
+
+    method.__name__ = name
+    return method
+
+
+def _reduction(name):
+    def method(self, axis=None, keepdims=False):
+        return _wrap(getattr(self._array, name)(axis=axis, keepdims=keepdims))
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("__iadd__", "__isub__", "__imul__", "__itruediv__"):
+    setattr(StrictArray, _name, _inplace(_name))
+for _name in ("max", "min", "sum", "all", "any", "argmax", "argmin"):  # CuPy's reductions we use
+    setattr(StrictArray, _name, _reduction(_name))
 
 
 def _function(numpy_function):
@@ -200,8 +186,6 @@ class _StrictModule:
     ndarray = StrictArray
 
     def __init__(self):
-        for name in _NUMPY_NAMES:
-            setattr(self, name, _function(getattr(np, name)))
         self.add = _StrictUfuncAt(np.add)
 
     def __getattr__(self, name):
@@ -244,11 +228,5 @@ class _StrictUfuncAt:
     def at(self, out, index, values):
         self._ufunc.at(out._array, _unwrap(index), _unwrap(values))
 
-
-_NUMPY_NAMES = (
-    "abs allclose arange broadcast_to clip concatenate cos eye exp expm1 flip full indices isfinite "
-    "linspace log log1p matmul maximum minimum ones ones_like pad prod reshape sign sin sqrt sum "
-    "swapaxes take_along_axis tanh tile transpose where zeros zeros_like"
-).split()
 
 strict_module = _StrictModule()

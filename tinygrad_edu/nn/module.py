@@ -17,6 +17,7 @@ import itertools
 from .. import backend as _backends
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
+from ..hooks import RemovableHandle
 from ..tensor import Tensor
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -49,20 +50,6 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.id = next(RemovableHandle._ids)
-
-    def remove(self):
-        """Unregister the hook (again is harmless)."""
-        self._hooks.pop(self.id, None)
 
 
 class Module:
@@ -114,15 +101,11 @@ class Module:
 
     def register_forward_pre_hook(self, hook):
         """Call ``hook(module, args)`` before ``forward``; a returned value replaces the arguments."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+        return RemovableHandle(self._forward_pre_hooks, hook)
 
     def register_forward_hook(self, hook):
         """Call ``hook(module, args, output)`` after ``forward`` (to look at activations, say)."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+        return RemovableHandle(self._forward_hooks, hook)
 
     # ---- registration ---------------------------------------------------------------------------------
 

@@ -60,7 +60,7 @@ class Momentum(Optimizer):
         momentum(param.data, grad, state["velocity"].data, lr=group["lr"], beta=group["beta"])
 
 
-class NAG(Optimizer):
+class NAG(Momentum):
     """Nesterov's accelerated gradient, look-ahead form: V ← βV + α∇J(θ − βV), θ ← θ − V.
 
     The gradient is needed at the look-ahead point, so ``step`` takes a closure::
@@ -74,15 +74,7 @@ class NAG(Optimizer):
         opt.step(closure)   # moves to θ − βV, calls closure() there, moves back, updates
     """
 
-    def __init__(self, params, lr, beta=0.9):
-        super().__init__(params, dict(lr=lr, beta=beta))
-
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr")
-        self._check_between(group, "beta", 0, 1)
-
-    def _init_state(self, param, group):
-        return {"velocity": buffer_like(param)}
+    # the hyperparameters (lr, beta) and the state (a velocity per parameter) are Momentum's
 
     def step(self, closure=None):
         """Evaluate ``closure`` at the look-ahead point θ − βV, then update; returns its loss."""
@@ -97,16 +89,11 @@ class NAG(Optimizer):
             loss = self._evaluate(closure)
         finally:
             self._shift_by_velocity(+1)  # and back to θ, even if the closure raised
-        with no_grad():
-            for group in self.param_groups:
-                for param in group["params"]:
-                    if param.grad is not None:
-                        velocity = self._state_of(param, group)["velocity"]
-                        nesterov(
-                            param.data, param.grad.data, velocity.data, lr=group["lr"], beta=group["beta"]
-                        )
-                        _mark_modified(param)
+        super().step()  # the update, through _update, with the look-ahead gradient
         return loss
+
+    def _update(self, param, grad, state, group):
+        nesterov(param.data, grad, state["velocity"].data, lr=group["lr"], beta=group["beta"])
 
     def _shift_by_velocity(self, sign):
         """θ ← θ + sign·βV for every parameter."""
