@@ -1,6 +1,7 @@
-"""The command line: ``python -m tinygrad_edu {demo,selfcheck,info}`` (or ``tinygrad-edu ...``).
+"""The command line: ``python -m tinygrad_edu {demo,lab,selfcheck,info}`` (or ``tinygrad-edu ...``).
 
 - ``demo``: train a small MLP on scikit-learn's 8x8 digits, print the test accuracy, save plots.
+- ``lab NAME``: run one of the tutorials in ``examples/`` (``lab`` alone lists them).
 - ``selfcheck``: gradcheck and gradgradcheck a list of ops and losses; exit code 1 if any fails.
 - ``info``: versions, backends and devices.
 """
@@ -91,6 +92,32 @@ def demo(args):
     paths = _save_plots(history, args.out)
     print(f"test accuracy: {history['val_accuracy'][-1]:.2f}")
     print(f"plots written to {os.path.abspath(args.out)} ({', '.join(os.path.basename(p) for p in paths)})")
+    return 0
+
+
+# ---- lab ----------------------------------------------------------------------------------------
+
+
+def lab(args):
+    """Run the tutorial ``args.name`` (its number or part of its name); without a name, list them all."""
+    from tinygrad_edu.viz import lab as tutorials
+
+    try:
+        found = tutorials.find_tutorials()
+        path = tutorials.tutorial_path(args.name) if args.name is not None else None
+    except (FileNotFoundError, ValueError) as error:  # no checkout, or an unknown name: say which exist
+        print(error, file=sys.stderr)
+        return 1
+    if path is None:
+        for number, tutorial in found.items():
+            title = tutorials.tutorial_title(tutorial)[0].split(": ", 1)[-1]
+            print(f"{number}  {tutorial.stem:<36} {title}")
+        return 0
+    _require("matplotlib")
+    print(f"running {path}" + (" (quick mode)" if args.quick else ""))
+    saver = tutorials.run_tutorial(path, quick=args.quick, figures=args.out).get("save")
+    if isinstance(saver, tutorials.FigureSaver) and saver.paths:
+        print(f"{len(saver.paths)} figure(s) in {os.path.abspath(saver.directory)}")
     return 0
 
 
@@ -203,7 +230,7 @@ def info(args):
 def build_parser():
     """The argparse parser with the three subcommands."""
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,selfcheck,info}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,lab,selfcheck,info}")
 
     demo_parser = commands.add_parser("demo", help="train an MLP on the 8x8 digits and plot its curves")
     demo_parser.add_argument("--epochs", type=int, default=10, help="passes over the training set (10)")
@@ -213,6 +240,12 @@ def build_parser():
     demo_parser.add_argument("--out", default="./tinygrad_edu_demo", help="folder for the PNG plots")
     demo_parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo_parser.set_defaults(run=demo)
+
+    lab_parser = commands.add_parser("lab", help="run a tutorial from examples/ (no name: list them)")
+    lab_parser.add_argument("name", nargs="?", help="its number (1..16) or part of its name")
+    lab_parser.add_argument("--quick", action="store_true", help="the small, fast version")
+    lab_parser.add_argument("--out", default=None, help="folder for the figures (./lab_figures)")
+    lab_parser.set_defaults(run=lab)
 
     check_parser = commands.add_parser(
         "selfcheck", help="gradcheck and gradgradcheck the main ops and losses"
