@@ -110,7 +110,8 @@ def _add(grads, tensor, grad):
 def _run_hooks(tensor, grad, create_graph):
     """Call ``register_hook`` functions with the gradient as a Tensor; a hook may replace it."""
     for hook in list(tensor._hooks.values()):
-        as_tensor = grad if create_graph else Tensor._make(grad)
+        # asarray: NumPy turns 0-d results into scalars, which a Tensor must not wrap
+        as_tensor = grad if create_graph else Tensor._make(tensor._backend().asarray(grad))
         result = hook(as_tensor)
         if result is not None:
             grad = result if create_graph else result.data

@@ -4,6 +4,7 @@ matplotlib (``pip install "tinygrad_edu[viz]"``) is needed only by the plotting 
 imported on first use; ``draw_graph`` and ``trace_backward`` need nothing beyond the core.
 """
 
+from .graph import BackwardTrace, Graph, draw_graph, format_trace, trace_backward
 from .lab import FigureSaver, find_tutorials, quick_mode, run_tutorial, tutorial_path, tutorial_title
 from .plots import (
     plot_contour,
@@ -20,6 +21,11 @@ from .plots import (
 )
 
 __all__ = [
+    "BackwardTrace",
+    "Graph",
+    "draw_graph",
+    "format_trace",
+    "trace_backward",
     "FigureSaver",
     "find_tutorials",
     "plot_contour",

@@ -1,0 +1,78 @@
+"""Regenerate the tutorial thumbnails in docs/thumbnails/ and the tutorials index in README.md.
+
+Run from the repository root:  python docs/make_thumbnails.py [--quick] [NUMBER ...]
+
+Each tutorial runs (full mode unless --quick); the first figure it saves becomes its thumbnail.
+The README's index, between the two marker lines below, is rewritten from the tutorials' docstrings
+(first line: title, second paragraph: summary), so it always lists every tutorial in examples/.
+"""
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+THUMBNAILS = ROOT / "docs" / "thumbnails"
+README = ROOT / "README.md"
+START, END = "<!-- tutorials index: start (docs/make_thumbnails.py) -->", "<!-- tutorials index: end -->"
+WIDTH = 360  # pixels: four readable rows on one screen
+
+sys.path.insert(0, str(ROOT))
+from tinygrad_edu.viz import lab  # noqa: E402
+
+
+def thumbnail_path(tutorial):
+    """docs/thumbnails/<tutorial's file stem>.png"""
+    return THUMBNAILS / f"{tutorial.stem}.png"
+
+
+def index_markdown(directory=ROOT / "examples"):
+    """The README's tutorials table: thumbnail, number and title (links to the script), summary."""
+    rows = ["| | Tutorial |", "|---|---|"]
+    for number, tutorial in lab.find_tutorials(directory).items():
+        title, summary = lab.tutorial_title(tutorial)
+        link = f"examples/{tutorial.name}"
+        image = f"docs/thumbnails/{tutorial.stem}.png"
+        heading = f"**[{int(number)}. {title.split(': ', 1)[-1]}]({link})**"
+        rows.append(f'| [<img src="{image}" width="240">]({link}) | {heading}<br>{summary} |')
+    return "\n".join(rows)
+
+
+def update_readme():
+    """Replace the text between the markers in README.md with ``index_markdown()``."""
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{START}\n{index_markdown()}\n{END}{tail}", encoding="utf-8")
+
+
+def make_thumbnail(tutorial, quick):
+    """Run ``tutorial`` and shrink its first figure to WIDTH pixels into docs/thumbnails/."""
+    import matplotlib.image
+
+    with tempfile.TemporaryDirectory() as figures:
+        saver = lab.run_tutorial(tutorial, quick=quick, figures=figures)["save"]
+        first = saver.paths[0]
+        width = matplotlib.image.imread(first).shape[1]
+        THUMBNAILS.mkdir(parents=True, exist_ok=True)
+        matplotlib.image.thumbnail(first, str(thumbnail_path(tutorial)), scale=WIDTH / width)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("numbers", nargs="*", help="only these tutorials (default: all)")
+    parser.add_argument("--quick", action="store_true", help="thumbnails from the quick mode (faster)")
+    parser.add_argument("--index-only", action="store_true", help="only rewrite the README index")
+    args = parser.parse_args(argv)
+    tutorials = lab.find_tutorials(ROOT / "examples")
+    if not args.index_only:
+        for number in args.numbers or tutorials:
+            print(f"== {tutorials[number.zfill(2)].name}")
+            make_thumbnail(tutorials[number.zfill(2)], args.quick)
+    update_readme()
+    print(f"README index updated: {len(tutorials)} tutorials")
+
+
+if __name__ == "__main__":
+    main()
