@@ -133,6 +133,7 @@ def plot_contour(
     xlabel="x",
     ylabel="y",
     colorbar=True,
+    cbar_label="f(x, y)",
 ):
     """Contours of z = f(x, y) with trajectories (``(steps, 2)`` arrays of (x, y)) drawn on top.
 
@@ -152,7 +153,7 @@ def plot_contour(
     filled = ax.contourf(grid_x, grid_y, z, levels=levels, cmap="viridis", norm=norm, alpha=0.85)
     ax.contour(grid_x, grid_y, z, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.6)
     if colorbar:
-        ax.figure.colorbar(filled, ax=ax, label="f(x, y)", format="%.3g")
+        ax.figure.colorbar(filled, ax=ax, label=cbar_label, format="%.3g")
     named = _as_named(trajectories)
     for i, (label, path) in enumerate(named.items()):
         path = path.reshape(-1, 2)
@@ -209,6 +210,8 @@ def plot_heatmap(
     log_color=False,
     title=None,
     cmap="viridis",
+    vmin=None,
+    vmax=None,
 ):
     """A grid of results, ``values[i, j]`` at (x_values[j], y_values[i]); NaN cells (diverged) in grey.
 
@@ -219,8 +222,11 @@ def plot_heatmap(
     ax = _axes(ax)
     values = to_numpy(values)
     colormap = pyplot().get_cmap(cmap).with_extremes(bad="0.75")
-    norm = LogNorm() if log_color else None
-    image = ax.imshow(np.ma.masked_invalid(values), origin="lower", aspect="auto", cmap=colormap, norm=norm)
+    norm = LogNorm(vmin, vmax) if log_color else None
+    limits = {} if log_color else {"vmin": vmin, "vmax": vmax}
+    image = ax.imshow(
+        np.ma.masked_invalid(values), origin="lower", aspect="auto", cmap=colormap, norm=norm, **limits
+    )
     ax.figure.colorbar(image, ax=ax, label=cbar_label)
     step_x, step_y = max(1, len(x_values) // 12), max(1, len(y_values) // 12)
     ax.set_xticks(range(0, len(x_values), step_x), _tick_labels(x_values)[::step_x], rotation=45)
