@@ -194,3 +194,11 @@ def test_cli_lab_without_a_checkout_says_where_tutorials_live(tmp_path, monkeypa
     monkeypatch.setattr(lab, "_checkout_examples", lambda: tmp_path / "nowhere")
     assert cli.main(["lab", "1"]) == 1
     assert "examples/NN_name.py files of the repository" in capsys.readouterr().err
+
+
+def test_importing_the_package_does_not_import_matplotlib():
+    import subprocess
+
+    code = "import sys, tinygrad_edu as tg; tg.viz.plot_curve; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -6,6 +6,7 @@ imported on first use; ``draw_graph`` and ``trace_backward`` need nothing beyond
 
 from .graph import BackwardTrace, Graph, draw_graph, format_trace, trace_backward
 from .lab import FigureSaver, find_tutorials, quick_mode, run_tutorial, tutorial_path, tutorial_title
+from .landscape import loss_landscape_1d, loss_landscape_2d, random_direction
 from .plots import (
     plot_contour,
     plot_curve,
@@ -22,12 +23,13 @@ from .plots import (
 
 __all__ = [
     "BackwardTrace",
+    "FigureSaver",
     "Graph",
     "draw_graph",
-    "format_trace",
-    "trace_backward",
-    "FigureSaver",
     "find_tutorials",
+    "format_trace",
+    "loss_landscape_1d",
+    "loss_landscape_2d",
     "plot_contour",
     "plot_curve",
     "plot_curves",
@@ -37,10 +39,12 @@ __all__ = [
     "plot_landscape_2d",
     "pyplot",
     "quick_mode",
+    "random_direction",
     "run_tutorial",
     "style",
     "subplots",
     "to_numpy",
+    "trace_backward",
     "tutorial_path",
     "tutorial_title",
 ]
