@@ -202,3 +202,16 @@ def test_importing_the_package_does_not_import_matplotlib():
     code = "import sys, tinygrad_edu as tg; tg.viz.plot_curve; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_figure_saver_shows_the_figure_when_run_as_a_notebook(tmp_path, monkeypatch, capsys):
+    import types
+
+    shown = []
+    display_module = types.SimpleNamespace(display=shown.append)
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setitem(sys.modules, "IPython", types.ModuleType("IPython"))
+    monkeypatch.setitem(sys.modules, "IPython.display", display_module)
+    fig, _ = viz.subplots()
+    viz.FigureSaver("99_test", directory=tmp_path)(fig, "shown")
+    assert shown == [fig] and fig.number not in viz.pyplot().get_fignums()

@@ -48,6 +48,10 @@ class FigureSaver:
         os.makedirs(self.directory, exist_ok=True)
         path = os.path.join(self.directory, f"{name}.png")
         figure.savefig(path, dpi=dpi, bbox_inches="tight")
+        if "ipykernel" in sys.modules:  # opened as a notebook: show it in the cell before closing it
+            from IPython.display import display
+
+            display(figure)
         pyplot().close(figure)
         self.paths.append(path)
         print(f"saved {path}")
