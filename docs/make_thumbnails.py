@@ -1,4 +1,5 @@
-"""Regenerate the tutorial thumbnails in docs/thumbnails/ and the tutorials index in README.md.
+"""Regenerate the tutorial thumbnails in docs/thumbnails/, the tutorials index in README.md, and
+docs/graph.png (the README's draw_graph example; needs the graphviz package and program).
 
 Run from the repository root:  python docs/make_thumbnails.py [--quick] [NUMBER ...]
 
@@ -59,6 +60,21 @@ def make_thumbnail(tutorial, quick):
         matplotlib.image.thumbnail(first, str(thumbnail_path(tutorial)), scale=WIDTH / width)
 
 
+def make_graph_picture():
+    """docs/graph.png: the computation graph of the README's example, after backward."""
+    import tinygrad_edu as tg
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor(3.0, requires_grad=True)
+    loss = (x * w).sin().sum()
+    loss.backward(retain_graph=True)
+    try:
+        tg.viz.draw_graph(loss, names={"x": x, "w": w, "loss": loss}).render(ROOT / "docs" / "graph")
+    except RuntimeError as error:  # no graphviz here: keep the committed picture
+        print(f"docs/graph.png not regenerated: {error}")
+    (ROOT / "docs" / "graph.dot").unlink(missing_ok=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("numbers", nargs="*", help="only these tutorials (default: all)")
@@ -70,6 +86,7 @@ def main(argv=None):
         for number in args.numbers or tutorials:
             print(f"== {tutorials[number.zfill(2)].name}")
             make_thumbnail(tutorials[number.zfill(2)], args.quick)
+        make_graph_picture()
     update_readme()
     print(f"README index updated: {len(tutorials)} tutorials")
 

@@ -4,6 +4,7 @@ import io
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import types
@@ -267,6 +268,15 @@ def test_render_without_the_dot_program_names_the_system_package(tmp_path, monke
     with pytest.raises(RuntimeError, match=r"failed to execute.*system program `dot`"):
         small_graph().render(tmp_path / "graph", format="svg")
     assert (tmp_path / "graph.dot").exists()
+
+
+def test_render_with_the_real_graphviz_writes_a_png(tmp_path):
+    """Where the optional graphviz package and its `dot` program are installed, a real picture comes out."""
+    pytest.importorskip("graphviz")
+    if shutil.which("dot") is None:
+        pytest.skip("the graphviz system program `dot` is not installed")
+    path = small_graph().render(tmp_path / "graph")
+    assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_importing_the_module_imports_neither_graphviz_nor_matplotlib(device):
