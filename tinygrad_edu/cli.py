@@ -103,12 +103,14 @@ def lab(args):
     from tinygrad_edu.viz import lab as tutorials
 
     try:
-        found = tutorials.find_tutorials()
-        path = tutorials.tutorial_path(args.name) if args.name is not None else None
+        if args.name is not None:
+            path = tutorials.tutorial_path(args.name)
+        else:
+            found = tutorials.find_tutorials()
     except (FileNotFoundError, ValueError) as error:  # no checkout, or an unknown name: say which exist
         print(error, file=sys.stderr)
         return 1
-    if path is None:
+    if args.name is None:
         for number, tutorial in found.items():
             title = tutorials.tutorial_title(tutorial)[0].split(": ", 1)[-1]
             print(f"{number}  {tutorial.stem:<36} {title}")

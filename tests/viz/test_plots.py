@@ -215,3 +215,8 @@ def test_figure_saver_shows_the_figure_when_run_as_a_notebook(tmp_path, monkeypa
     fig, _ = viz.subplots()
     viz.FigureSaver("99_test", directory=tmp_path)(fig, "shown")
     assert shown == [fig] and fig.number not in viz.pyplot().get_fignums()
+
+
+def test_plot_curve_draws_every_trajectory_even_when_labels_repeat(ax):
+    viz.plot_curve(lambda x: x * x, (-1, 1), ax, trajectories=[[0.5, 0.2], [-0.5, -0.2]], labels=["GD", "GD"])
+    assert len(ax.get_lines()) == 1 + 2 * 3  # the curve, then path + start + end for each

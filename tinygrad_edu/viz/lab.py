@@ -111,23 +111,24 @@ def tutorial_title(path):
     return title, paragraphs[1] if len(paragraphs) > 1 else ""
 
 
+def _set_environment(values):
+    """Set each environment variable of ``values`` to its value; None unsets it."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @contextlib.contextmanager
 def _environment(**values):
     """Set environment variables (None: unset) for the duration of the block."""
     saved = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(values)
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(saved)
 
 
 def run_tutorial(path, quick=False, figures=None):

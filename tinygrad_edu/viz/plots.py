@@ -63,17 +63,14 @@ def _axes(ax):
     return ax if ax is not None else subplots()[1]
 
 
-def _as_named(trajectories):
-    """A dict ``label -> array`` from a dict of paths, or from a list of paths (drawn without labels)."""
+def _labelled_paths(trajectories, labels=None):
+    """``[(label or None, array), ...]`` from a dict ``label -> path``, or from a list of paths and labels."""
     if trajectories is None:
-        return {}
+        return []
     if isinstance(trajectories, dict):
-        return {label: to_numpy(path) for label, path in trajectories.items()}
-    return {_Unlabelled(i): to_numpy(path) for i, path in enumerate(trajectories)}
-
-
-class _Unlabelled(int):
-    """The key of a path drawn without a legend entry."""
+        return [(label, to_numpy(path)) for label, path in trajectories.items()]
+    labels = labels if labels is not None else [None] * len(trajectories)
+    return [(label, to_numpy(path)) for label, path in zip(labels, trajectories)]
 
 
 def _finish(ax, title, xlabel, ylabel, legend):
@@ -88,8 +85,7 @@ def _finish(ax, title, xlabel, ylabel, legend):
 def _draw_path(ax, xs, ys, label, i):
     """One trajectory: points joined by a thin line, a circle at the start and a star at the end."""
     color, linestyle = style(i)
-    legend_label = None if isinstance(label, _Unlabelled) else label
-    ax.plot(xs, ys, linestyle, color=color, marker=".", markersize=3, linewidth=1.2, label=legend_label)
+    ax.plot(xs, ys, linestyle, color=color, marker=".", markersize=3, linewidth=1.2, label=label)
     ax.plot(xs[:1], ys[:1], "o", color=color, markersize=6, markeredgecolor="black")
     ax.plot(xs[-1:], ys[-1:], "*", color=color, markersize=12, markeredgecolor="black")
 
@@ -104,8 +100,7 @@ def plot_curve(
     ax = _axes(ax)
     grid = np.linspace(*x_range, n)
     ax.plot(grid, _evaluate(f, grid), color="0.3", linewidth=1.5, zorder=0)
-    paths = dict(zip(labels, trajectories)) if labels else list(trajectories)
-    for i, (label, xs) in enumerate(_as_named(paths).items()):
+    for i, (label, xs) in enumerate(_labelled_paths(list(trajectories), labels)):
         xs = xs.reshape(-1)
         _draw_path(ax, xs, _evaluate(f, xs).reshape(-1), label, i)
     ax.set_xlim(*x_range)
@@ -154,12 +149,12 @@ def plot_contour(
     ax.contour(grid_x, grid_y, z, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.6)
     if colorbar:
         ax.figure.colorbar(filled, ax=ax, label=cbar_label, format="%.3g")
-    named = _as_named(trajectories)
-    for i, (label, path) in enumerate(named.items()):
+    paths = _labelled_paths(trajectories)
+    for i, (label, path) in enumerate(paths):
         path = path.reshape(-1, 2)
         _draw_path(ax, path[:, 0], path[:, 1], label, i)
     ax.set(xlim=x_range, ylim=y_range)
-    labelled = any(not isinstance(label, _Unlabelled) for label in named)
+    labelled = any(label is not None for label, _ in paths)
     return _finish(ax, title, xlabel, ylabel, legend=labelled)
 
 
