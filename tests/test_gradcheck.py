@@ -56,7 +56,7 @@ class DetachedSquare(tg.autograd.Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.x_copy = x.copy()
+        ctx.x_copy = x.detach().clone()
         return x * x
 
     @staticmethod

@@ -33,6 +33,7 @@ from .dtypes import (
 )
 from .factories import (
     arange,
+    contiguous_format,
     empty,
     empty_like,
     eye,
@@ -43,6 +44,7 @@ from .factories import (
     manual_seed,
     ones,
     ones_like,
+    preserve_format,
     rand,
     rand_like,
     randint,

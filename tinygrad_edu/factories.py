@@ -105,6 +105,12 @@ def randperm(n, dtype=None, device=None):
     return _new(xp.astype(order, dtypes.int64 if dtype is None else dtype), False)
 
 
+# PyTorch's memory formats, accepted by the *_like factories (optimizer code writes
+# ``zeros_like(p, memory_format=torch.preserve_format)``) and ignored: arrays here are always dense.
+preserve_format = "preserve_format"
+contiguous_format = "contiguous_format"
+
+
 def _like(factory, input, dtype, device, requires_grad, *args):
     return factory(
         *args,
@@ -114,32 +120,32 @@ def _like(factory, input, dtype, device, requires_grad, *args):
     )
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False):
+def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Zeros with ``input``'s shape, dtype and device."""
     return _like(zeros, input, dtype, device, requires_grad, input.shape)
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False):
+def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Ones with ``input``'s shape, dtype and device."""
     return _like(ones, input, dtype, device, requires_grad, input.shape)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
     """``fill_value`` with ``input``'s shape, dtype and device."""
     return _like(full, input, dtype, device, requires_grad, input.shape, fill_value)
 
 
-def empty_like(input, dtype=None, device=None, requires_grad=False):
+def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """An uninitialised (zero) tensor like ``input``."""
     return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False):
+def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """U[0, 1) samples with ``input``'s shape, dtype and device."""
     return _like(rand, input, dtype, device, requires_grad, input.shape)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False):
+def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Standard normal samples with ``input``'s shape, dtype and device."""
     return _like(randn, input, dtype, device, requires_grad, input.shape)
 

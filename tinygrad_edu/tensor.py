@@ -1,9 +1,9 @@
 """``Tensor``: an array that remembers how it was computed, so gradients can flow back through it.
 
 A tensor holds ``data`` (a NumPy array on "cpu"), and, if it was made by an op while recording,
-``grad_fn``: the ``Function`` instance that made it, which links to its inputs. ``backward()``
+``grad_fn``: the op (``Op`` or ``Function`` instance) that made it, which links to its inputs. ``backward()``
 walks those links in reverse (``autograd/engine.py``). Every operator below is one line that calls
-its ``Function`` (in ``ops/``), so a reader can jump from ``a * b`` to ``Mul``.
+its ``Op`` (in ``ops/``), so a reader can jump from ``a * b`` to ``Mul``.
 """
 
 import collections
@@ -974,36 +974,38 @@ class Tensor:
     # ---- in-place operations ---------------------------------------------------------------------------
 
     def __iadd__(self, other):
-        return _inplace_operator(self, other, "add_", Tensor.__add__)
+        return self.add_(other)
 
     def __isub__(self, other):
-        return _inplace_operator(self, other, "sub_", Tensor.__sub__)
+        return self.sub_(other)
 
     def __imul__(self, other):
-        return _inplace_operator(self, other, "mul_", Tensor.__mul__)
+        return self.mul_(other)
 
     def __itruediv__(self, other):
-        return _inplace_operator(self, other, "div_", Tensor.__truediv__)
+        return self.div_(other)
 
     def add_(self, other, alpha=1):
         """self += alpha · other, in place."""
-        value = _value(other, self)
-        return _inplace(self, "add_", other, lambda d: _iadd(d, value if alpha == 1 else value * alpha))
+        scaled = other if alpha == 1 else _scaled(other, alpha, self)
+        value = _value(scaled, self)
+        return _inplace(self, "add_", other, lambda d: _iadd(d, value), lambda old: old + scaled)
 
     def sub_(self, other, alpha=1):
         """self −= alpha · other, in place."""
-        value = _value(other, self)
-        return _inplace(self, "sub_", other, lambda d: _isub(d, value if alpha == 1 else value * alpha))
+        scaled = other if alpha == 1 else _scaled(other, alpha, self)
+        value = _value(scaled, self)
+        return _inplace(self, "sub_", other, lambda d: _isub(d, value), lambda old: old - scaled)
 
     def mul_(self, other):
         """self *= other, in place."""
         value = _value(other, self)
-        return _inplace(self, "mul_", other, lambda d: _imul(d, value))
+        return _inplace(self, "mul_", other, lambda d: _imul(d, value), lambda old: old * other)
 
     def div_(self, other):
         """self /= other, in place."""
         value = _value(other, self)
-        return _inplace(self, "div_", other, lambda d: _idiv(d, value))
+        return _inplace(self, "div_", other, lambda d: _idiv(d, value), lambda old: old / other)
 
     def zero_(self):
         """Set every element to 0, in place."""
@@ -1011,42 +1013,46 @@ class Tensor:
 
     def fill_(self, value):
         """Set every element to ``value``, in place."""
-        value = _value(value, self)
-        return _inplace(
-            self,
-            "fill_",
-            None,
-            lambda d: d.fill(value) if not hasattr(value, "shape") else _setitem(d, Ellipsis, value),
-        )
+        return self.__setitem__(Ellipsis, value, "fill_")
 
     def clamp_(self, min=None, max=None):
         """Limit the elements to [min, max], in place."""
         if min is None and max is None:
             raise ValueError("clamp_: at least one of min and max must be given")
         lo, hi = _value(min, self), _value(max, self)
-        return _inplace(self, "clamp_", None, lambda d: self._backend().clip(d, lo, hi, out=d))
+        return _inplace(
+            self,
+            "clamp_",
+            None,
+            lambda d: self._backend().clip(d, lo, hi, out=d),
+            lambda old: old.clamp(min, max),
+        )
 
     clip_ = clamp_
 
     def copy_(self, source):
         """Copy ``source``'s elements into this tensor, in place (broadcasting)."""
-        value = _value(source, self)
-        return _inplace(self, "copy_", source, lambda d: _setitem(d, Ellipsis, value))
+        return self.__setitem__(Ellipsis, source, "copy_")
 
     def uniform_(self, a=0.0, b=1.0):
         """Fill with samples from U(a, b), in place."""
-        sample = self._backend().rng.random(self.shape) * (b - a) + a
-        return _inplace(self, "uniform_", None, lambda d: _setitem(d, Ellipsis, sample))
+        return self.__setitem__(Ellipsis, self._backend().rng.random(self.shape) * (b - a) + a, "uniform_")
 
     def normal_(self, mean=0.0, std=1.0):
         """Fill with samples from N(mean, std²), in place."""
         sample = self._backend().rng.standard_normal(self.shape) * std + mean
-        return _inplace(self, "normal_", None, lambda d: _setitem(d, Ellipsis, sample))
+        return self.__setitem__(Ellipsis, sample, "normal_")
 
-    def __setitem__(self, index, value):
+    def __setitem__(self, index, value, op="__setitem__"):
         index = _index_arg(index, self)
         source = _value(value, self)
-        _inplace(self, "__setitem__", value, lambda d: _setitem(d, index, source))
+        return _inplace(
+            self,
+            op,
+            value,
+            lambda d: _setitem(d, index, source),
+            lambda old: SetItem.apply(old, index, value if isinstance(value, Tensor) else source),
+        )
 
 
 # ---- helpers of the methods above (kept out of the class so it reads as the API) -----------------------
@@ -1159,7 +1165,7 @@ def _promoted(a, b):
 
 
 def _binary(op, tensor, other, reflected=False):
-    """Apply a binary ``Function`` to a tensor and a tensor, number or array (in either order)."""
+    """Apply a binary ``Op`` to a tensor and a tensor, number or array (in either order)."""
     if isinstance(other, Tensor):
         a, b = _promoted(tensor, other)
     elif isinstance(other, (int, float)):  # a Python number keeps the tensor's dtype (PyTorch's rule)
@@ -1270,25 +1276,20 @@ def _value(value, tensor):
     return tensor._like(value).data
 
 
-def _check_inplace(tensor, op, other):
-    """In-place changes are refused where they would corrupt the graph (as in PyTorch)."""
-    if not is_enabled():
-        return
-    if tensor._requires_grad and tensor._ctx is None:
-        raise RuntimeError(
-            f"{op}: a leaf Variable that requires grad is being used in an in-place operation "
-            "(wrap the update in `with tg.no_grad():`)"
-        )
-    if tensor._requires_grad or (isinstance(other, Tensor) and other._requires_grad):
-        raise RuntimeError(
-            f"{op}: in-place operations on tensors in the autograd graph are not supported; "
-            "write it out of place (x = x + y) or wrap it in `with tg.no_grad():`"
-        )
+def _inplace(tensor, op, other, mutate, compute):
+    """An in-place op: ``mutate(tensor.data)`` outside the graph; inside it, recorded as PyTorch does.
 
-
-def _inplace(tensor, op, other, mutate):
-    """Run ``mutate(tensor.data)`` after the graph checks, and bump the version counter."""
-    _check_inplace(tensor, op, other)
+    Allowed on tensors that do not require grad and on leaves inside ``no_grad()``; on a leaf that
+    requires grad it raises; on a tensor of the graph (or with an operand that requires grad) the
+    tensor is changed to ``compute(old)`` and the change is recorded (``autograd/inplace.py``).
+    """
+    if is_enabled() and (tensor._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
+        if tensor._requires_grad and tensor._ctx is None:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place operation "
+                "(wrap the update in `with tg.no_grad():`)"
+            )
+        return inplace.change(tensor, op, compute)
     try:
         mutate(tensor.data)
     except (TypeError, ValueError, IndexError) as error:  # NumPy's casting / read-only / shape errors
@@ -1300,13 +1301,9 @@ def _inplace(tensor, op, other, mutate):
     return tensor
 
 
-def _inplace_operator(tensor, other, op, out_of_place):
-    """``x += y``: in place when allowed; on a non-leaf in the graph, rebinds ``x`` to ``x + y``."""
-    is_grad_leaf = tensor._requires_grad and tensor._ctx is None
-    joins_graph = tensor._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
-    if is_enabled() and joins_graph and not is_grad_leaf:
-        return out_of_place(tensor, other)
-    return getattr(tensor, op)(other)
+def _scaled(other, alpha, tensor):
+    """``alpha · other`` for ``add_``/``sub_`` (a list or array operand becomes a tensor first)."""
+    return other * alpha if isinstance(other, (Tensor, int, float)) else tensor._like(other) * alpha
 
 
 def _iadd(d, v):
@@ -1351,7 +1348,7 @@ def where(condition, input, other):
 
 
 # The ops Tensor's methods call (imported last: they are built on Tensor).
-from .autograd import engine  # noqa: E402
+from .autograd import engine, inplace  # noqa: E402
 from .autograd.grad_mode import is_enabled  # noqa: E402
 from .hooks import RemovableHandle  # noqa: E402
 from .ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where  # noqa: E402
@@ -1380,5 +1377,5 @@ from .ops.elementwise import (  # noqa: E402
     ToDevice,
 )
 from .ops.linalg import MatMul  # noqa: E402
-from .ops.movement import Expand, Flip, Gather, Index, Permute, Repeat, Reshape, SumTo  # noqa: E402
+from .ops.movement import Expand, Flip, Gather, Index, Permute, Repeat, Reshape, SetItem, SumTo  # noqa: E402
 from .ops.reduce import Amax, Amin, LogSoftmax, LogSumExp, Mean, Prod, Softmax, Sum  # noqa: E402

@@ -208,16 +208,19 @@ def test_modifying_a_tensor_that_was_not_saved_is_fine():
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0, 1.0])
 
 
-def test_inplace_method_on_a_non_leaf_in_the_graph_raises():
+def test_inplace_method_on_a_non_leaf_changes_the_tensor_itself_and_is_recorded():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     h = x * 2
-    with pytest.raises(RuntimeError, match="in-place"):
-        h.add_(1)
-    with pytest.raises(RuntimeError, match="in-place"):
-        h[0] = 1.0
+    data = h.data
+    assert h.add_(1) is h and h.data is data  # the same tensor and buffer: aliases see the change
+    assert h.grad_fn.name == "AddBackward"
+    h[0] = 1.0
+    assert h.grad_fn.name == "SetItemBackward"
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 2.0])  # element 0 was overwritten: no gradient
     y = tg.tensor([1.0, 2.0])
-    with pytest.raises(RuntimeError, match="in-place"):  # would pull a constant into the graph
-        y.mul_(x)
+    y.mul_(x)  # a constant pulled into the graph, as in PyTorch
+    assert y.requires_grad and y.grad_fn is not None
 
 
 def test_mask_assignment():
@@ -253,7 +256,7 @@ def test_item_assignment_on_a_leaf_inside_no_grad():
 
 
 def test_augmented_assignment_on_a_non_leaf_gives_the_right_gradient():
-    # README "Differences from PyTorch": x += y on a non-leaf in the graph rebinds x to x + y
+    # x += y on a non-leaf changes x itself (PyTorch's semantics): every alias sees the result
     x = tg.tensor([1.0, 2.0, 3.0], dtype=tg.float64, requires_grad=True)
     h = x * 2
     old = h
@@ -266,7 +269,7 @@ def test_augmented_assignment_on_a_non_leaf_gives_the_right_gradient():
     xd = np.asarray(x)
     np.testing.assert_allclose(h.detach().numpy(), (2 * xd**2 + xd**3 - 1) / 2)
     np.testing.assert_allclose(x.grad.numpy(), (4 * xd + 3 * xd**2) / 2)
-    np.testing.assert_allclose(old.detach().numpy(), 2 * xd)  # the old tensor keeps its value
+    assert old is h  # the same tensor, changed in place
 
 
 def test_augmented_assignment_of_a_graph_tensor_into_a_constant():

@@ -13,26 +13,47 @@ from .grad_mode import set_grad_enabled
 
 
 def topological_order(roots):
-    """Tensors that require grad, each after everything it was computed from (inputs first)."""
+    """Tensors that require grad, each after everything it was computed from (inputs first).
+
+    A ``Function`` (several outputs) is a node of its own between its inputs and its outputs, so
+    its backward runs once, after the gradients of all its outputs are in.
+    """
     order, visited = [], set()
     stack = [(root, False) for root in roots if root._requires_grad]
     while stack:
-        tensor, expanded = stack.pop()
+        node, expanded = stack.pop()
         if expanded:
-            order.append(tensor)
+            order.append(node)
             continue
-        if tensor in visited:
+        if node in visited:
             continue
-        visited.add(tensor)
-        stack.append((tensor, True))
-        ctx = tensor._ctx
-        if ctx is not None:
-            if ctx.inputs is None:
-                raise RuntimeError(ctx.freed_message())
-            for parent in ctx.inputs:
-                if isinstance(parent, Tensor) and parent._requires_grad and parent not in visited:
+        visited.add(node)
+        stack.append((node, True))
+        ctx = node._ctx if isinstance(node, Tensor) else node
+        if ctx is None:
+            continue
+        if ctx.gathers_outputs and ctx is not node:
+            stack.append((ctx, False))
+            continue
+        if ctx.inputs is None:
+            raise RuntimeError(ctx.freed_message())
+        for parent in ctx.inputs:
+            if isinstance(parent, Tensor):
+                if parent._ctx is not None and parent._ctx.seq > ctx.seq:  # changed in place since
+                    parent = _rewire(ctx, parent)
+                if parent._requires_grad and parent not in visited:
                     stack.append((parent, False))
     return order
+
+
+def _rewire(consumer, changed):
+    """Point ``consumer`` at the input as it saw it: the tensor that stood in ``changed``'s place
+    before the in-place ops newer than ``consumer`` (see ``inplace.py``)."""
+    earlier = changed
+    while earlier._ctx is not None and earlier._ctx.seq > consumer.seq:
+        earlier = earlier._ctx.previous[earlier]
+    consumer.inputs = tuple(earlier if t is changed else t for t in consumer.inputs)
+    return earlier
 
 
 def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=None):
@@ -51,17 +72,24 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
             grad = grads.pop(tensor, None)
             if grad is None:
                 continue
-            if tensor._hooks:
-                grad = _run_hooks(tensor, grad, create_graph)
-            ctx = tensor._ctx
-            if wanted is not None:
-                if tensor in wanted:
-                    wanted[tensor] = grad
-            elif ctx is None or tensor._retains_grad:
-                _accumulate(tensor, grad, create_graph)
-            if ctx is None:
-                continue
-            input_grads = _call_backward(ctx, tensor, grad, create_graph)
+            if isinstance(tensor, Function):  # a user's Function: every output's gradient is in
+                ctx = tensor
+                input_grads = _checked(ctx, ctx.call_backward(grad, create_graph))
+            else:
+                if tensor._hooks:
+                    grad = _run_hooks(tensor, grad, create_graph)
+                ctx = tensor._ctx
+                if wanted is not None:
+                    if tensor in wanted:
+                        wanted[tensor] = grad
+                elif ctx is None or tensor._retains_grad:
+                    _accumulate(tensor, grad, create_graph)
+                if ctx is None:
+                    continue
+                if ctx.gathers_outputs:
+                    _gather(grads, ctx, tensor, grad)
+                    continue
+                input_grads = _call_backward(ctx, tensor, grad, create_graph)
             _send_to_inputs(grads, ctx, input_grads, graph_ops if create_graph else ctx.xp)
             del grad, input_grads  # hold no gradient longer than needed (see _unshared)
             if not retain_graph:
@@ -87,18 +115,42 @@ def _call_backward(ctx, tensor, grad, create_graph):
             f"{type(ctx).__name__}.backward returned {len(input_grads)} gradients, but forward "
             f"took {len(ctx.inputs)} arguments (return None for those that need none)"
         )
+    return _checked(ctx, input_grads)
+
+
+def _checked(ctx, input_grads):
     if anomaly.enabled:
         anomaly.check_finite(ctx, input_grads, ctx.xp)
     return input_grads
 
 
+def _gather(grads, ctx, tensor, grad):
+    """Keep the gradient of one output of a ``Function`` until its backward runs for all of them."""
+    slots = grads.get(ctx)
+    if slots is None:
+        slots = grads[ctx] = [None] * len(ctx.outputs)
+    i = ctx.output_index(tensor)
+    slots[i] = grad if slots[i] is None else slots[i] + grad
+
+
 def _send_to_inputs(grads, ctx, input_grads, xp):
     """Add each input's gradient to its running total, summed back to the input's shape."""
-    for parent, parent_grad in zip(ctx.inputs, input_grads):
+    for i, (parent, parent_grad) in enumerate(zip(ctx.inputs, input_grads)):
         if parent_grad is not None and isinstance(parent, Tensor) and parent._requires_grad:
             if parent_grad.shape != parent.data.shape:
+                _check_shape(ctx, i, parent_grad.shape, parent.data.shape)
                 parent_grad = xp.sum_to(parent_grad, parent.data.shape)  # undo broadcasting
             _add(grads, parent, parent_grad)
+
+
+def _check_shape(ctx, i, grad_shape, input_shape):
+    """A gradient must have its input's shape, or a shape the input broadcast to (then it is summed)."""
+    lead = len(grad_shape) - len(input_shape)
+    if lead < 0 or any(n != 1 and n != g for n, g in zip(input_shape, grad_shape[lead:])):
+        raise RuntimeError(
+            f"{ctx.name} returned an invalid gradient at index {i} - got {list(grad_shape)} but "
+            f"expected shape compatible with {list(input_shape)}"
+        )
 
 
 def _add(grads, tensor, grad):
@@ -114,8 +166,17 @@ def _run_hooks(tensor, grad, create_graph):
         as_tensor = grad if create_graph else Tensor._make(tensor._backend().asarray(grad))
         result = hook(as_tensor)
         if result is not None:
+            if not isinstance(result, Tensor) or result.shape != as_tensor.shape:
+                raise RuntimeError(
+                    f"hook {getattr(hook, '__name__', hook)!r} has changed the size of value: it returned "
+                    f"{_described(result)} for a gradient of shape {tuple(as_tensor.shape)}"
+                )
             grad = result if create_graph else result.data
     return grad
+
+
+def _described(value):
+    return f"shape {tuple(value.shape)}" if isinstance(value, Tensor) else f"a {type(value).__name__}"
 
 
 def _accumulate(tensor, grad, create_graph):
@@ -237,3 +298,4 @@ def _as_tuple(values):
 
 from ..factories import zeros_like  # noqa: E402
 from ..tensor import Tensor  # noqa: E402  (cycle: Tensor.backward calls this module)
+from .function import Function  # noqa: E402

@@ -1,8 +1,10 @@
-"""``Function``: one differentiable operation, its forward and its backward.
+"""One differentiable operation: its forward and its backward, in two conventions that share one engine.
 
-Every op of the library — and every custom op a user writes — is a subclass::
+``Op`` — the library's own ops (``ops/``). ``forward`` receives backend arrays (NumPy on "cpu") and
+returns one array; ``backward`` receives the output's gradient and returns one gradient per forward
+argument (None for non-tensors)::
 
-    class Mul(Function):
+    class Mul(Op):
         @staticmethod
         def forward(ctx, a, b):
             ctx.save_for_backward(a, b)
@@ -13,24 +15,34 @@ Every op of the library — and every custom op a user writes — is a subclass:
             a, b = ctx.saved_tensors
             return grad * b, grad * a
 
-``forward`` receives backend arrays (NumPy on "cpu") and returns one array. ``backward`` receives
-the output's gradient and returns one gradient per forward argument (None for non-tensors).
-The engine sums each gradient back to its input's shape, so broadcasting is undone in one place.
-
 Backward is written once for two namespaces: for a plain ``backward()`` the gradient and the saved
 values are arrays and ``ctx.xp`` is the array library; with ``create_graph=True`` they are Tensors
 and ``ctx.xp`` is ``graph_ops``, so the backward pass is itself recorded (gradients of gradients).
-Write backward with operators and ``ctx.xp.<name>`` functions only, never array methods.
+Arrays keep the library's ops fast: no Tensor is built inside an op.
+
+``Function`` — PyTorch's protocol, for ops that users write (``tg.autograd.Function``): ``forward``
+and ``backward`` receive and return Tensors, several outputs are allowed, and ``ctx`` has
+``mark_dirty``, ``mark_non_differentiable``, ``set_materialize_grads`` and ``needs_input_grad``.
+The two meet in the engine: a ``Function`` is an ``Op`` whose ``apply`` wraps the user's Tensors and
+whose gradients are gathered from all its outputs before its backward runs once.
 """
+
+import functools
+import itertools
+import weakref
 
 import numpy as np
 
 from . import anomaly
-from .grad_mode import is_enabled
+from .grad_mode import is_enabled, no_grad
+
+# Every recorded op gets the next number. An op recorded before an in-place change of its input saw
+# the input's earlier value; comparing numbers tells the engine which value that was (see inplace.py).
+next_sequence_number = itertools.count().__next__
 
 
-class Function:
-    """Base class of differentiable operations; call ``MyOp.apply(*inputs)`` to use one."""
+class Op:
+    """Base class of the library's ops: ``forward``/``backward`` on arrays; ``MyOp.apply(*inputs)``."""
 
     # An op whose output may share memory with its first input (reshape, permute, slicing, ...)
     # sets this, so the two share a version counter: an in-place change through either is seen
@@ -41,6 +53,8 @@ class Function:
     saved = ()  # what forward saved for backward
     saved_versions = ()  # (version cell, version then, shape) of each saved tensor
     graph_output = None  # the output Tensor, while backward is being recorded (create_graph)
+    gathers_outputs = False  # a Function: the engine collects all its outputs' gradients first
+    previous = None  # an in-place op: {tensor it changed: that tensor's earlier self}
 
     @staticmethod
     def forward(ctx, *args):
@@ -122,6 +136,7 @@ class Function:
         version = first._vc if ctx.view_of_input else None
         if not (True in needs_grad and is_enabled()) or out.dtype.kind != "f":  # ints carry no grad
             return Tensor._make(out, False, None, version)
+        ctx.seq = next_sequence_number()
         result = Tensor._make(out, True, ctx, version)
         if ctx.saved:
             ctx.saved_versions = _saved_versions(ctx.saved, args, result)
@@ -156,6 +171,235 @@ class Function:
         return f"{type(self).__name__}Backward"
 
 
+class Function(Op):
+    """A differentiable operation written by the user, with PyTorch's protocol exactly.
+
+    ``forward(ctx, *args)`` receives the Tensors (and any other arguments unchanged) and runs with
+    gradient recording off; ``backward(ctx, *grad_outputs)`` receives one gradient Tensor per output
+    and returns one gradient per forward argument (None where there is none)::
+
+        class MyReLU(tg.autograd.Function):
+            @staticmethod
+            def forward(ctx, input):
+                ctx.save_for_backward(input)
+                return input.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (input,) = ctx.saved_tensors
+                grad_input = grad_output.clone()
+                grad_input[input < 0] = 0
+                return grad_input
+
+        y = MyReLU.apply(x)
+
+    Under ``create_graph=True`` the Tensor operations inside ``backward`` are recorded, so a
+    backward written with differentiable ops has correct second derivatives.
+    """
+
+    gathers_outputs = True
+    materialize_grads = True
+    dirty = ()
+    non_differentiable = ()
+
+    @staticmethod
+    def forward(ctx, *args):
+        """Compute the output Tensor(s) from the inputs (abstract: subclasses define it)."""
+        raise NotImplementedError(f"{type(ctx).__name__} defines no forward")  # abstract
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        """Return the gradient of each forward argument (abstract: subclasses define it)."""
+        raise NotImplementedError(f"{type(ctx).__name__} defines no backward")  # abstract
+
+    # ---- the context API, as PyTorch's ----------------------------------------------------------------
+
+    def save_for_backward(self, *tensors):
+        """Keep inputs or outputs (Tensors, or None) for backward; read them back as ``ctx.saved_tensors``."""
+        for i, tensor in enumerate(tensors):
+            if tensor is not None and not isinstance(tensor, Tensor):
+                raise TypeError(
+                    f"{type(self).__name__}.save_for_backward: can only save Tensors or None, but "
+                    f"argument {i} is of type {type(tensor).__name__} (store other values as ctx attributes)"
+                )
+        self.saved = tensors
+
+    def mark_dirty(self, *tensors):
+        """Declare the inputs that ``forward`` modified in place (and returns as outputs)."""
+        self.dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        """Declare outputs that carry no gradient (indices, masks): they will not require grad."""
+        self.non_differentiable = tensors
+
+    def set_materialize_grads(self, value):
+        """With False, a gradient of an output that did not reach it arrives as None, not zeros."""
+        self.materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self):
+        """The Tensors given to ``save_for_backward``, checked against in-place changes."""
+        if self.inputs is None:
+            raise RuntimeError(self.freed_message())
+        self.check_versions()
+        return tuple(value.unpack() if isinstance(value, _SavedOutput) else value for value in self.saved)
+
+    # ---- applying -------------------------------------------------------------------------------------
+
+    @classmethod
+    def apply(cls, *args):
+        """Run ``forward`` on ``args`` without recording, then record one node for all its outputs."""
+        ctx = cls.__new__(cls)
+        _check_devices(cls, args)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        with no_grad():
+            result = cls.forward(ctx, *args)
+        outputs = result if isinstance(result, tuple) else (result,)
+        if not (any(ctx.needs_input_grad) and is_enabled()):
+            return result
+        ctx.inputs = args
+        ctx.xp = next(a for a in args if isinstance(a, Tensor))._backend()
+        ctx.seq = next_sequence_number()
+        outputs = tuple(_record_output(ctx, args, out) for out in outputs)
+        ctx.outputs = [weakref.ref(out) if isinstance(out, Tensor) else None for out in outputs]
+        ctx.output_shapes = [(out.shape, out.dtype) if isinstance(out, Tensor) else None for out in outputs]
+        ctx.saved = tuple(_saved_value(ctx, outputs, value) for value in ctx.saved)
+        ctx.saved_versions = [
+            (t._vc, t._vc[0], t.shape) for t in ctx.saved if isinstance(t, (Tensor, _SavedOutput))
+        ]
+        if anomaly.enabled:
+            ctx.trace = anomaly.forward_trace()
+        return outputs if isinstance(result, tuple) else outputs[0]
+
+    # ---- used by the backward loop ----------------------------------------------------------------------
+
+    def output_index(self, tensor):
+        """Which of this node's outputs ``tensor`` is."""
+        for i, ref in enumerate(self.outputs):
+            if ref is not None and ref() is tensor:
+                return i
+        raise RuntimeError(f"{self.name}: a gradient arrived for a tensor that is not its output")
+
+    def call_backward(self, grads, create_graph):
+        """Run the user's backward on Tensors; return one gradient (array, or Tensor) per input."""
+        self.check_versions()
+        grad_tensors = [self._grad_tensor(i, g, create_graph) for i, g in enumerate(grads)]
+        result = type(self).backward(self, *grad_tensors)
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(self.inputs):
+            raise RuntimeError(
+                f"{self.name} returned an incorrect number of gradients (expected "
+                f"{len(self.inputs)}, got {len(result)}): return one per forward argument, None "
+                "for those that need none"
+            )
+        return tuple(self._checked_gradient(i, g, create_graph) for i, g in enumerate(result))
+
+    def _grad_tensor(self, i, grad, create_graph):
+        """The gradient of output ``i`` as backward receives it: a Tensor, zeros, or None."""
+        if grad is None:
+            if not self.materialize_grads or self.output_shapes[i] is None:
+                return None
+            shape, dtype = self.output_shapes[i]
+            return Tensor._make(self.xp.zeros(shape, dtype=dtype))
+        return grad if create_graph else Tensor._make(self.xp.asarray(grad))
+
+    def _checked_gradient(self, i, grad, create_graph):
+        """Gradient ``i`` as the engine takes it, after checking it fits forward's argument ``i``."""
+        if grad is None:
+            return None
+        if not isinstance(grad, Tensor):
+            raise TypeError(
+                f"{self.name}: backward returned a {type(grad).__name__} at index {i}; "
+                "expected a Tensor or None"
+            )
+        if not isinstance(self.inputs[i], Tensor):
+            raise RuntimeError(
+                f"{self.name}: backward returned a gradient different than None at position {i}, but "
+                f"the corresponding forward input was not a Tensor ({type(self.inputs[i]).__name__})"
+            )
+        return grad if create_graph else grad.data
+
+
+class _SavedOutput:
+    """An output given to ``save_for_backward``, held without a reference cycle (output → node → output):
+    the output itself while it lives, else its values."""
+
+    __slots__ = ("_vc", "data", "ref", "shape")
+
+    def __init__(self, tensor):
+        self.ref, self.data, self._vc, self.shape = weakref.ref(tensor), tensor.data, tensor._vc, tensor.shape
+
+    def unpack(self):
+        tensor = self.ref()
+        return tensor if tensor is not None else Tensor._make(self.data, False, None, self._vc)
+
+
+def _record_output(ctx, args, out):
+    """Make ``out`` an output of ``ctx`` in the graph (a dirty input is changed in place to become one)."""
+    if not isinstance(out, Tensor):
+        return out
+    if any(out is dirty for dirty in ctx.dirty):
+        return inplace.became_output_of(out, ctx, args)
+    if any(out is arg for arg in args):  # an input returned as it is: a new tensor on the same data
+        out = Tensor._make(out.data, False, None, out._vc)
+    differentiable = out.dtype.kind == "f" and not any(out is nd for nd in ctx.non_differentiable)
+    out._requires_grad = differentiable
+    out._ctx = ctx if differentiable else None
+    return out
+
+
+def _saved_value(ctx, outputs, value):
+    """A saved output is held weakly (see ``_SavedOutput``); a saved input as it is."""
+    if any(value is out for out in outputs) and value._ctx is ctx:
+        return _SavedOutput(value)
+    return value
+
+
+def once_differentiable(backward):
+    """Decorate a ``Function``'s backward that is not itself differentiable: it runs without
+    recording, and differentiating its result again (``create_graph=True``, then backward) raises."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grad_outputs):
+        with no_grad():
+            result = backward(ctx, *grad_outputs)
+        recorded = [g for g in grad_outputs if isinstance(g, Tensor) and g._requires_grad]
+        if not (is_enabled() and recorded):
+            return result
+        many = isinstance(result, tuple)
+        marked = tuple(
+            OnceDifferentiableError.apply(g, ctx.name, *recorded) if isinstance(g, Tensor) else g
+            for g in (result if many else (result,))
+        )
+        return marked if many else marked[0]
+
+    return wrapper
+
+
+class OnceDifferentiableError(Op):
+    """The identity on a gradient computed by a ``@once_differentiable`` backward; its own backward
+    raises, because that gradient cannot be differentiated again."""
+
+    @staticmethod
+    def forward(ctx, grad, name, *recorded):
+        ctx.function_name = name
+        return grad
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(
+            f"trying to differentiate twice a function that was marked with @once_differentiable "
+            f"({ctx.function_name})"
+        )
+
+
+def _check_devices(cls, args):
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    for other in tensors[1:]:
+        if type(other.data) is not type(tensors[0].data):
+            _raise_mixed_devices(cls, tensors[0], other)
+
+
 def _saved_versions(saved, args, result):
     """(version cell, version now, shape) of every saved array that belongs to a tensor."""
     records = []
@@ -186,4 +430,5 @@ def _raise_mixed_devices(cls, a, b):
     )
 
 
-from ..tensor import Tensor  # noqa: E402  (Tensor's methods are built from Functions: a cycle)
+from ..tensor import Tensor  # noqa: E402  (Tensor's methods are built from Ops: a cycle)
+from . import inplace  # noqa: E402  (in-place changes record Ops: a cycle)

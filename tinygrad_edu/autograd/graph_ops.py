@@ -126,3 +126,17 @@ def is_all_finite(x):
 
 from ..tensor import Tensor  # noqa: E402
 from ..tensor import where as _where  # noqa: E402
+
+
+def __getattr__(name):
+    """``ctx.xp.<name>`` under ``create_graph=True`` for a function with no Tensor form: a clear error."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    defined = sorted(
+        n for n, v in globals().items() if callable(v) and not n.startswith("_") and n != "Tensor"
+    )
+    raise AttributeError(
+        f"ctx.xp.{name}: the backward pass is being recorded (create_graph=True), and {name} has no "
+        f"differentiable form in autograd/graph_ops.py, which defines: {', '.join(defined)}. Write that "
+        "step with Tensor operators or one of these, or add it there"
+    )

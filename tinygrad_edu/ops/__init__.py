@@ -1,4 +1,4 @@
-"""The library's differentiable operations, one ``Function`` subclass each, grouped by kind.
+"""The library's differentiable operations, one ``Op`` subclass each, grouped by kind.
 
 - ``elementwise``: unary math and activations (exp, tanh, relu, ...)
 - ``binary``: arithmetic with broadcasting (add, mul, pow, maximum, where, ...)

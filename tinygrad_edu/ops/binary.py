@@ -5,10 +5,10 @@ own shape (``sum_to``), so no op here deals with broadcasting. An operand may be
 whose gradient is None.
 """
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
-class Add(Function):
+class Add(Op):
     """z = a + b;  dz/da = 1, dz/db = 1."""
 
     @staticmethod
@@ -20,7 +20,7 @@ class Add(Function):
         return grad, grad
 
 
-class Sub(Function):
+class Sub(Op):
     """z = a − b;  dz/da = 1, dz/db = −1."""
 
     @staticmethod
@@ -32,7 +32,7 @@ class Sub(Function):
         return grad, -grad
 
 
-class Mul(Function):
+class Mul(Op):
     """z = a · b;  dz/da = b, dz/db = a."""
 
     @staticmethod
@@ -47,7 +47,7 @@ class Mul(Function):
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
-class Div(Function):
+class Div(Op):
     """z = a / b;  dz/da = 1/b, dz/db = −a/b²."""
 
     @staticmethod
@@ -62,7 +62,7 @@ class Div(Function):
         return grad_a, (-grad_a * a / b if ctx.needs_input_grad[1] else None)
 
 
-class Pow(Function):
+class Pow(Op):
     """z = a^b;  dz/da = b·a^(b−1), dz/db = a^b · ln a (taken as 0 where a = 0)."""
 
     @staticmethod
@@ -87,7 +87,7 @@ class Pow(Function):
         return grad_a, grad_b
 
 
-class Maximum(Function):
+class Maximum(Op):
     """z = max(a, b);  the gradient goes to the larger input, half to each on a tie (PyTorch)."""
 
     @staticmethod
@@ -101,7 +101,7 @@ class Maximum(Function):
         return _split_by_winner(ctx.xp, grad, a > b, a == b)
 
 
-class Minimum(Function):
+class Minimum(Op):
     """z = min(a, b);  the gradient goes to the smaller input, half to each on a tie (PyTorch)."""
 
     @staticmethod
@@ -123,7 +123,7 @@ def _split_by_winner(xp, grad, a_wins, tie):
     )
 
 
-class Where(Function):
+class Where(Op):
     """z = a where cond else b;  the gradient follows the branch that was taken."""
 
     @staticmethod

@@ -15,7 +15,7 @@ them, operators and ``ctx.xp`` functions, which makes all these ops differentiab
 
 import dataclasses
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +103,7 @@ def fold(xp, cols, image_shape, window):
     return col2im(xp, cols, image_shape, window)
 
 
-class Unfold(Function):
+class Unfold(Op):
     """cols = im2col(x), shape (N, C, kh, kw, OH, OW);  dx = col2im(dcols)."""
 
     @staticmethod
@@ -116,7 +116,7 @@ class Unfold(Function):
         return fold(ctx.xp, grad, ctx.image_shape, ctx.window), None
 
 
-class Fold(Function):
+class Fold(Op):
     """x = col2im(cols) (sum of the overlapping taps);  dcols = im2col(dx)."""
 
     @staticmethod
@@ -132,7 +132,7 @@ class Fold(Function):
 # ---- convolution -----------------------------------------------------------------------------------------
 
 
-class Conv2d(Function):
+class Conv2d(Op):
     """y = W ⋆ x + b as one product per group: y[n, g] = W[g] (O/G, K) @ cols[n, g] (K, OH·OW),
     with K = C/G · kh · kw;  dW = Σₙ dy · colsᵀ,  dcols = Wᵀ · dy → dx = col2im(dcols),  db = Σ dy.
 
@@ -188,7 +188,7 @@ def _grouped_cols(xp, cols, groups):
 # ---- pooling -------------------------------------------------------------------------------------------
 
 
-class MaxPool2d(Function):
+class MaxPool2d(Op):
     """y = the max of each window (padding counts as −∞);  dx = dy at the window's first maximum
     (PyTorch's choice among ties), added up where windows overlap.
 
@@ -225,7 +225,7 @@ class MaxPool2d(Function):
         return fold(xp, xp.reshape(taps, (n, c, kh, kw, oh, ow)), ctx.image_shape, ctx.window), None
 
 
-class AvgPool2d(Function):
+class AvgPool2d(Op):
     """y = Σ window / divisor (kh·kw, or a count per output position);  dx = dy / divisor, spread
     evenly over the window and added up where windows overlap."""
 

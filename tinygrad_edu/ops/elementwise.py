@@ -6,10 +6,10 @@ on arrays (first order) and on Tensors (``create_graph=True``) alike.
 
 import math
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
-class Neg(Function):
+class Neg(Op):
     """y = -x;  dy/dx = -1."""
 
     @staticmethod
@@ -21,7 +21,7 @@ class Neg(Function):
         return -grad
 
 
-class Exp(Function):
+class Exp(Op):
     """y = e^x;  dy/dx = e^x = y."""
 
     @staticmethod
@@ -36,7 +36,7 @@ class Exp(Function):
         return grad * out
 
 
-class Log(Function):
+class Log(Op):
     """y = ln x;  dy/dx = 1/x."""
 
     @staticmethod
@@ -50,7 +50,7 @@ class Log(Function):
         return grad / x
 
 
-class Log1p(Function):
+class Log1p(Op):
     """y = ln(1 + x);  dy/dx = 1/(1 + x)."""
 
     @staticmethod
@@ -64,7 +64,7 @@ class Log1p(Function):
         return grad / (x + 1)
 
 
-class Expm1(Function):
+class Expm1(Op):
     """y = e^x − 1;  dy/dx = e^x = y + 1."""
 
     @staticmethod
@@ -79,7 +79,7 @@ class Expm1(Function):
         return grad * (out + 1)
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     """y = √x;  dy/dx = 1/(2√x) = 1/(2y)."""
 
     @staticmethod
@@ -94,7 +94,7 @@ class Sqrt(Function):
         return grad / (out * 2)
 
 
-class Sin(Function):
+class Sin(Op):
     """y = sin x;  dy/dx = cos x."""
 
     @staticmethod
@@ -108,7 +108,7 @@ class Sin(Function):
         return grad * ctx.xp.cos(x)
 
 
-class Cos(Function):
+class Cos(Op):
     """y = cos x;  dy/dx = −sin x."""
 
     @staticmethod
@@ -122,7 +122,7 @@ class Cos(Function):
         return -grad * ctx.xp.sin(x)
 
 
-class Tanh(Function):
+class Tanh(Op):
     """y = tanh x;  dy/dx = 1 − y²."""
 
     @staticmethod
@@ -137,7 +137,7 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     """y = 1/(1 + e^−x);  dy/dx = y(1 − y). Computed from e^−|x| so it never overflows."""
 
     @staticmethod
@@ -154,7 +154,7 @@ class Sigmoid(Function):
         return grad * out * (1 - out)
 
 
-class Relu(Function):
+class Relu(Op):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
 
     @staticmethod
@@ -169,7 +169,7 @@ class Relu(Function):
         return grad * (out > 0)
 
 
-class LeakyRelu(Function):
+class LeakyRelu(Op):
     """y = x if x > 0 else slope·x;  dy/dx = 1 or slope."""
 
     @staticmethod
@@ -184,7 +184,7 @@ class LeakyRelu(Function):
         return ctx.xp.where(x > 0, grad, grad * ctx.slope), None
 
 
-class Elu(Function):
+class Elu(Op):
     """y = x if x > 0 else α(e^x − 1);  dy/dx = 1 or α e^x = y + α."""
 
     @staticmethod
@@ -201,7 +201,7 @@ class Elu(Function):
         return ctx.xp.where(x > 0, grad, grad * (out + ctx.alpha)), None
 
 
-class Gelu(Function):
+class Gelu(Op):
     """y = x·Φ(x), Φ the normal CDF (PyTorch's exact GELU);  dy/dx = Φ(x) + x·φ(x)."""
 
     @staticmethod
@@ -218,7 +218,7 @@ class Gelu(Function):
         return grad * (cdf + x * pdf)
 
 
-class Softplus(Function):
+class Softplus(Op):
     """y = log(1 + e^{βx})/β (linear above the threshold);  dy/dx = sigmoid(βx)."""
 
     @staticmethod
@@ -240,7 +240,7 @@ class Softplus(Function):
         return xp.where(bx > ctx.threshold, grad, grad * sigmoid), None, None
 
 
-class Abs(Function):
+class Abs(Op):
     """y = |x|;  dy/dx = sign(x) (0 at 0, as PyTorch)."""
 
     @staticmethod
@@ -254,7 +254,7 @@ class Abs(Function):
         return grad * ctx.xp.sign(x)
 
 
-class Sign(Function):
+class Sign(Op):
     """y = sign(x);  dy/dx = 0 everywhere it exists."""
 
     @staticmethod
@@ -266,7 +266,7 @@ class Sign(Function):
         return grad * 0
 
 
-class Clamp(Function):
+class Clamp(Op):
     """y = min(max(x, lo), hi);  dy/dx = 1 where lo ≤ x ≤ hi, else 0 (PyTorch's convention)."""
 
     @staticmethod
@@ -288,7 +288,7 @@ class Clamp(Function):
         return grad, None, None
 
 
-class Reciprocal(Function):
+class Reciprocal(Op):
     """y = 1/x;  dy/dx = −1/x² = −y²."""
 
     @staticmethod
@@ -303,7 +303,7 @@ class Reciprocal(Function):
         return -grad * out * out
 
 
-class Cast(Function):
+class Cast(Op):
     """y = x converted to another dtype;  the gradient is converted back."""
 
     @staticmethod
@@ -316,7 +316,7 @@ class Cast(Function):
         return ctx.xp.astype(grad, ctx.in_dtype), None
 
 
-class Clone(Function):
+class Clone(Op):
     """y = a copy of x;  dy/dx = 1."""
 
     @staticmethod
@@ -328,7 +328,7 @@ class Clone(Function):
         return grad
 
 
-class ToDevice(Function):
+class ToDevice(Op):
     """y = x copied to another device's backend;  the gradient is copied back."""
 
     @staticmethod
@@ -341,7 +341,7 @@ class ToDevice(Function):
         return ctx.xp.to_backend(grad, ctx.source), None
 
 
-class Erf(Function):
+class Erf(Op):
     """y = erf x;  dy/dx = 2/√π · e^(−x²)."""
 
     @staticmethod

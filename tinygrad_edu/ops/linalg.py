@@ -1,9 +1,9 @@
 """Matrix products."""
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
-class MatMul(Function):
+class MatMul(Op):
     """C = A @ B (batched, broadcasting batch dims);  dA = dC @ Bᵀ, dB = Aᵀ @ dC.
 
     Operands are at least 2-D here (``Tensor.matmul`` lifts 1-D ones); the engine sums the
@@ -24,7 +24,7 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
-class Linear(Function):
+class Linear(Op):
     """y = x Wᵀ + b, with W of shape (out, in) as in PyTorch;  dx = dy W, dW = dyᵀ x, db = Σ dy.
 
     One op instead of transpose, matmul and add (PyTorch's ``addmm``): the weight's gradient comes

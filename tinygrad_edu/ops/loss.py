@@ -1,7 +1,7 @@
 """Losses that need their own op for numerical reasons (the others are compositions in
 ``nn/functional.py``)."""
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 def clamped_log(xp, p):
@@ -16,7 +16,7 @@ def clamped_log1m(xp, p):
     return xp.where(below_one, xp.maximum(xp.log1p(-xp.where(below_one, p, 0)), -100), -100)
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(Op):
     """ℓ = −[y·log p + (1 − y)·log(1 − p)], logs clamped at −100 as PyTorch does;
     dℓ/dp = (p − y) / max(p(1 − p), 10⁻¹²) (PyTorch's guard, finite at p = 0 and p = 1),
     dℓ/dy = log(1 − p) − log p (the same clamped logs).
@@ -39,7 +39,7 @@ class BinaryCrossEntropy(Function):
         return grad_p, grad_y
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropy(Op):
     """ℓ = mean over the batch of logsumexp(zᵢ) − zᵢ[yᵢ], for logits z (N, C) and class indices y;
     dℓ/dz = (softmax(z) − onehot(y)) / N — the classic derivation, as one op.
 

@@ -4,10 +4,10 @@ Each backward moves the gradient back to where the element came from (summing wh
 element fed several outputs).
 """
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
-class Reshape(Function):
+class Reshape(Op):
     """y = x with a new shape;  the gradient is reshaped back."""
 
     view_of_input = True
@@ -22,7 +22,7 @@ class Reshape(Function):
         return ctx.xp.reshape(grad, ctx.in_shape), None
 
 
-class Expand(Function):
+class Expand(Op):
     """y = x broadcast to ``shape`` (a view);  the gradient is summed back over the copies."""
 
     view_of_input = True
@@ -37,7 +37,7 @@ class Expand(Function):
         return ctx.xp.sum_to(grad, ctx.in_shape), None
 
 
-class SumTo(Function):
+class SumTo(Op):
     """y = x summed down to ``shape`` (undoes broadcasting);  the gradient is broadcast back."""
 
     @staticmethod
@@ -50,7 +50,7 @@ class SumTo(Function):
         return ctx.xp.broadcast_to(grad, ctx.in_shape), None
 
 
-class Permute(Function):
+class Permute(Op):
     """y = x with its axes reordered;  the gradient is permuted back by the inverse order."""
 
     view_of_input = True
@@ -65,7 +65,7 @@ class Permute(Function):
         return ctx.xp.transpose(grad, ctx.inverse), None
 
 
-class Flip(Function):
+class Flip(Op):
     """y = x reversed along ``dims``;  the gradient is reversed the same way."""
 
     view_of_input = True
@@ -80,7 +80,7 @@ class Flip(Function):
         return ctx.xp.flip(grad, ctx.dims), None
 
 
-class Repeat(Function):
+class Repeat(Op):
     """y = x tiled ``repeats`` times per dim;  the gradient sums the tiles."""
 
     @staticmethod
@@ -99,7 +99,7 @@ class Repeat(Function):
         return xp.reshape(summed, ctx.in_shape), None
 
 
-class Pad(Function):
+class Pad(Op):
     """y = x surrounded by a constant;  the gradient is the slice where x sits."""
 
     @staticmethod
@@ -112,7 +112,7 @@ class Pad(Function):
         return grad[ctx.inner], None, None
 
 
-class Index(Function):
+class Index(Op):
     """y = x[index] (ints, slices, None, ..., integer arrays, masks);  the gradient is scattered back,
     adding up where an element was picked more than once."""
 
@@ -129,7 +129,25 @@ class Index(Function):
         return ctx.xp.index_add(ctx.in_shape, ctx.inputs[1], grad), None
 
 
-class IndexAdd(Function):
+class SetItem(Op):
+    """y = x with y[index] = value (``x[index] = value`` on a tensor of the graph, ``fill_``, ``copy_``);
+    dy/dx = 1 where x was kept and 0 where it was overwritten; dy/dvalue = the gradient at index."""
+
+    @staticmethod
+    def forward(ctx, x, index, value):
+        out = ctx.xp.array(x)
+        out[index] = value
+        ctx.kept = ctx.xp.ones(x.shape, dtype=bool)
+        ctx.kept[index] = False
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_value = grad[ctx.inputs[1]] if ctx.needs_input_grad[2] else None
+        return ctx.xp.where(ctx.kept, grad, 0.0), None, grad_value
+
+
+class IndexAdd(Op):
     """y = zeros(shape) with x added at ``index`` (Index's backward as an op, for double backward);
     the gradient is ``grad[index]``."""
 
@@ -142,7 +160,7 @@ class IndexAdd(Function):
         return grad[ctx.inputs[2]], None, None
 
 
-class Gather(Function):
+class Gather(Op):
     """y[i][j] = x[i][index[i][j]] along ``dim`` (``torch.gather``);  the gradient is scatter-added."""
 
     @staticmethod
@@ -156,7 +174,7 @@ class Gather(Function):
         return ctx.xp.scatter_add(ctx.in_shape, dim, index, grad), None, None
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Op):
     """y = zeros(shape) with x added at ``index`` along ``dim`` (Gather's backward, as an op);
     the gradient is gathered back."""
 
@@ -170,7 +188,7 @@ class ScatterAdd(Function):
         return ctx.xp.take_along_axis(grad, index, dim), None, None, None
 
 
-class Cat(Function):
+class Cat(Op):
     """y = the inputs joined along ``axis``;  each input's gradient is its slice of the output's."""
 
     @staticmethod

@@ -4,7 +4,7 @@ Backward first restores the reduced axes as size-1 dims (``_kept``) and then bro
 weights the gradient back over them.
 """
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 def _kept_shape(shape, axis):
@@ -19,7 +19,7 @@ def _kept(xp, grad, shape, axis, keepdims):
     return grad if keepdims else xp.reshape(grad, _kept_shape(shape, axis))
 
 
-class Sum(Function):
+class Sum(Op):
     """y = Σ x over axis;  dy/dx = 1 (the gradient is broadcast back)."""
 
     @staticmethod
@@ -34,7 +34,7 @@ class Sum(Function):
         return xp.broadcast_to(grad, ctx.shape), None, None
 
 
-class Mean(Function):
+class Mean(Op):
     """y = Σ x / n over axis;  dy/dx = 1/n."""
 
     @staticmethod
@@ -59,7 +59,7 @@ def _count(shape, axis):
     return count
 
 
-class Amax(Function):
+class Amax(Op):
     """y = max x over axis;  dy/dx = 1 at the maximum, shared evenly between ties."""
 
     @staticmethod
@@ -77,7 +77,7 @@ class Amax(Function):
         return _kept(ctx.xp, grad, ctx.shape, ctx.axis, ctx.keepdims) * share, None, None
 
 
-class Amin(Function):
+class Amin(Op):
     """y = min x over axis;  dy/dx = 1 at the minimum, shared evenly between ties."""
 
     @staticmethod
@@ -95,7 +95,7 @@ def _reduced_shape(shape, axis):
     return tuple(n for i, n in enumerate(shape) if i not in axis)
 
 
-class Prod(Function):
+class Prod(Op):
     """y = Π x over axis;  dy/dxᵢ = Π_{j≠i} xⱼ, computed without dividing by zero."""
 
     @staticmethod
@@ -126,7 +126,7 @@ class Prod(Function):
         return _kept(xp, grad, x.shape, axis, ctx.keepdims) * others, None, None
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
     """y = log Σ e^x (shifted by the max, so it never overflows);  dy/dx = e^(x − y) = softmax(x)."""
 
     @staticmethod
@@ -149,7 +149,7 @@ class LogSumExp(Function):
         return _kept(xp, grad, x.shape, ctx.axis, ctx.keepdims) * xp.exp(x - out), None, None
 
 
-class Softmax(Function):
+class Softmax(Op):
     """y = e^x / Σ e^x along axis;  dx = y · (dy − Σ dy·y)."""
 
     @staticmethod
@@ -167,7 +167,7 @@ class Softmax(Function):
         return out * (grad - ctx.xp.sum(grad * out, axis=ctx.axis, keepdims=True)), None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     """y = x − logsumexp(x) along axis;  dx = dy − e^y · Σ dy."""
 
     @staticmethod

@@ -12,6 +12,7 @@ A concrete optimizer defines two small methods (see ``sgd.py`` for the shortest 
   written as a short function of arrays that mirrors the formula of the paper.
 """
 
+import collections
 import numbers
 
 from ..autograd import enable_grad, no_grad
@@ -34,7 +35,9 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
-        self.state = {}  # parameter tensor → its dict of buffers (keyed by the tensor, never by id())
+        # parameter tensor → its dict of buffers (keyed by the tensor, never by id()); as PyTorch's, a
+        # defaultdict(dict): a subclass's step may write self.state[p]["momentum_buffer"] straight away
+        self.state = collections.defaultdict(dict)
         self.param_groups = []
         self._check_hyperparameters(self.defaults)  # before the params, as PyTorch does
         groups = _as_list(params, type(self).__name__)
@@ -161,7 +164,7 @@ class Optimizer:
             params.extend(group["params"])
             hyper = {k: _plain_value(v, group.get(k)) for k, v in saved.items() if k != "params"}
             new_groups.append({**group, **hyper, "params": group["params"]})
-        new_state = {}
+        new_state = collections.defaultdict(dict)
         for key, entries in state_dict["state"].items():
             i = _as_index(key)
             if i is None or not 0 <= i < len(params) or not isinstance(entries, dict):
@@ -194,7 +197,7 @@ class Optimizer:
     def _state_of(self, param, group):
         """The state of ``param``, created on its first update."""
         state = self.state.get(param)
-        if state is None:
+        if not state:  # absent, or an empty dict that self.state[param] created
             state = self.state[param] = self._init_state(param, group)
         return state
 

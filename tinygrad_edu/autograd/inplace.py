@@ -1,0 +1,138 @@
+"""In-place changes of tensors in the graph (``y += 1``, ``h[:, 0] = 0``, ``y.mul_(w)``), as PyTorch does.
+
+The tensor itself changes — its buffer is overwritten, so every alias and every view sees the new
+values — and the change is recorded as one more op. Three things make that work in a graph whose
+nodes are the tensors themselves:
+
+1. The new value is computed out of place from a snapshot of the old one (``earlier``): a new
+   Tensor that takes over the old place in the graph (the op that made it, its hooks).
+2. The tensor then becomes the output of the new op. Ops recorded *before* the change used the old
+   value: each op gets a sequence number when recorded, so when the engine finds an input whose op
+   is newer than the consumer, it follows ``op.previous`` back to ``earlier`` (``engine.py``).
+3. A view (``v = y[0]``, ``y.T``) shares its buffer with its base: changing it changes the base, so
+   the base is what is rebuilt — the old base with the view's region replaced (``SetItem``) — and
+   the view becomes the same view of the new base.
+
+Values that an earlier op saved for backward and that the change overwrote are caught by the
+version counter: that backward raises (``y = x.exp(); y += 1``), as in PyTorch.
+"""
+
+
+def change(tensor, op_name, compute):
+    """Overwrite ``tensor`` with ``compute(earlier)`` (a Tensor of the new values), recorded in the graph."""
+    base, views = _base_and_views(tensor, op_name)
+    earlier = _snapshot(tensor)
+    new = _fitted(compute(earlier), tensor, op_name)
+    if base is tensor:
+        _become(tensor, new, earlier)
+        return tensor
+    earlier_base = _snapshot(base)
+    positions = _replay(views, _positions(base))  # where each element of the view sits in the base
+    flat = SetItem.apply(earlier_base.reshape(-1), positions.data.reshape(-1), new.reshape(-1))
+    _become(base, flat.reshape(base.shape), earlier_base)
+    _become(tensor, _replay(views, base), earlier, copy=False)  # same memory: already up to date
+    return tensor
+
+
+def became_output_of(tensor, ctx, args):
+    """``ctx.mark_dirty(tensor)``: ``forward`` changed the input ``tensor``; it becomes ``ctx``'s output."""
+    name = f"{type(ctx).__name__} (mark_dirty)"
+    if tensor._requires_grad and tensor._ctx is None:
+        raise RuntimeError(
+            f"{name}: a leaf Variable that requires grad has been used in an in-place operation"
+        )
+    base, _ = _base_and_views(tensor, name)
+    if base is not tensor:
+        raise RuntimeError(
+            f"{name}: a view (shape {tensor.shape}) was marked dirty; changing views in place inside a "
+            "custom Function is not supported — mark_dirty the base tensor, or clone the view first"
+        )
+    earlier = _graph_place(tensor, tensor.data, tensor._vc)  # its values are already overwritten
+    ctx.inputs = tuple(earlier if arg is tensor else arg for arg in ctx.inputs)
+    ctx.previous = {**(ctx.previous or {}), tensor: earlier}
+    tensor._ctx, tensor._requires_grad = ctx, True
+    return tensor
+
+
+# ---- the steps ------------------------------------------------------------------------------------------
+
+
+def _base_and_views(tensor, op_name):
+    """The tensor that owns the memory, and the view ops leading from it down to ``tensor``."""
+    views = []
+    base = tensor
+    while True:
+        ctx = base._ctx
+        if ctx is None or not ctx.view_of_input or ctx.inputs is None or ctx.inputs[0]._vc is not base._vc:
+            break
+        views.append(ctx)
+        base = ctx.inputs[0]
+    if views and base._requires_grad and base._ctx is None:
+        raise RuntimeError(
+            f"{op_name}: a view of a leaf Variable that requires grad is being used in an in-place "
+            f"operation (view of shape {tensor.shape}, leaf of shape {base.shape}); wrap it in "
+            "`with tg.no_grad():`"
+        )
+    return base, views[::-1]  # base first
+
+
+def _snapshot(tensor):
+    """A copy of ``tensor``'s values that takes over its place in the graph."""
+    return _graph_place(tensor, tensor._backend().array(tensor.data), None)
+
+
+def _graph_place(tensor, data, version_cell):
+    """A new Tensor standing where ``tensor`` stood in the graph (its op and its hooks move there)."""
+    earlier = Tensor._make(data, tensor._requires_grad, tensor._ctx, version_cell)
+    earlier._hooks, tensor._hooks = tensor._hooks, None  # PyTorch keeps hooks with the old node
+    return earlier
+
+
+def _fitted(new, tensor, op_name):
+    """The new value, checked against the tensor it overwrites (same shape; cast to its dtype)."""
+    if new.shape != tensor.shape:
+        raise RuntimeError(
+            f"{op_name}: output with shape {tensor.shape} doesn't match the broadcast shape {new.shape}"
+        )
+    if new.dtype != tensor.dtype:
+        if tensor.dtype.kind != "f":
+            raise RuntimeError(
+                f"{op_name}: result type {new.dtype} can't be cast to the tensor's dtype {tensor.dtype}"
+            )
+        new = new.to(tensor.dtype)
+    return new
+
+
+def _become(tensor, new, earlier, copy=True):
+    """``tensor`` takes ``new``'s values (in its own buffer) and ``new``'s place as an op's output."""
+    if copy:
+        tensor.data[...] = new.data
+        tensor._vc[0] += 1
+    ctx = new._ctx
+    tensor._ctx, tensor._requires_grad = ctx, new._requires_grad
+    if ctx is None:
+        return
+    ctx.previous = {tensor: earlier}
+    if ctx.saved:  # an op that saved its own output (exp, sigmoid, ...) now finds it in the tensor
+        ctx.saved = tuple(tensor.data if value is new.data else value for value in ctx.saved)
+        ctx.saved_versions = [
+            (tensor._vc, tensor._vc[0], shape) if cell is new._vc else (cell, version, shape)
+            for cell, version, shape in ctx.saved_versions
+        ]
+
+
+def _positions(base):
+    """An integer tensor shaped like ``base`` holding each element's flat position."""
+    xp = base._backend()
+    return Tensor._make(xp.reshape(xp.arange(base.data.size), base.shape))
+
+
+def _replay(views, tensor):
+    """Apply the same view ops (reshape, slicing, permute, ...) to another tensor."""
+    for ctx in views:
+        tensor = type(ctx).apply(tensor, *ctx.inputs[1:])
+    return tensor
+
+
+from ..ops.movement import SetItem  # noqa: E402  (ops import the autograd package: a cycle)
+from ..tensor import Tensor  # noqa: E402
