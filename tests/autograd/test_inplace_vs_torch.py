@@ -172,6 +172,12 @@ def view_of_leaf_in_place_raises(lib):
     x[0:1].mul_(2)
 
 
+def expanded_view_in_place_raises(lib):
+    x = _leaf(lib, [1.0, 2.0])
+    h = x * 1
+    h.expand(3, 2).mul_(2)
+
+
 def wrong_shape_raises(lib):
     x = _leaf(lib, [1.0, 2.0])
     h = x * 1
@@ -211,6 +217,7 @@ ERROR_CASES = {
     leaf_in_place_raises: "leaf Variable",
     view_of_leaf_in_place_raises: "view of a leaf Variable",
     wrong_shape_raises: "doesn't match the broadcast shape",
+    expanded_view_in_place_raises: "more than one element of the written-to tensor",
 }
 
 

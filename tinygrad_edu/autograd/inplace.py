@@ -67,6 +67,11 @@ def _base_and_views(tensor, op_name):
             break
         views.append(ctx)
         base = ctx.inputs[0]
+    if any(isinstance(ctx, Expand) for ctx in views):
+        raise RuntimeError(
+            f"{op_name}: unsupported operation: more than one element of the written-to tensor (shape "
+            f"{tensor.shape}, an expanded view) refers to a single memory location; clone it first"
+        )
     if views and base._requires_grad and base._ctx is None:
         raise RuntimeError(
             f"{op_name}: a view of a leaf Variable that requires grad is being used in an in-place "
@@ -134,5 +139,5 @@ def _replay(views, tensor):
     return tensor
 
 
-from ..ops.movement import SetItem  # noqa: E402  (ops import the autograd package: a cycle)
+from ..ops.movement import Expand, SetItem  # noqa: E402  (ops import the autograd package: a cycle)
 from ..tensor import Tensor  # noqa: E402
