@@ -32,6 +32,7 @@ from .dtypes import (
     uint8,
 )
 from .factories import (
+    Generator,
     arange,
     empty,
     empty_like,
@@ -39,8 +40,10 @@ from .factories import (
     from_numpy,
     full,
     full_like,
+    histogram,
     linspace,
     manual_seed,
+    multinomial,
     ones,
     ones_like,
     rand,
