@@ -7,6 +7,7 @@ its ``Function`` (in ``ops/``), so a reader can jump from ``a * b`` to ``Mul``.
 """
 
 import collections
+import math
 import numbers
 import operator
 import reprlib
@@ -105,7 +106,7 @@ class Tensor:
         Tensor, as before), and NumPy's in-place operators on an array — ``p.data += -lr * p.grad``,
         ``p.data -= ...`` — update that array with the tensor's values. Any other ufunc works on the
         values and returns an array, as NumPy does for array-likes."""
-        operators = _UFUNC_OPERATORS.get(ufunc)
+        operators = _UFUNC_OPERATORS.get(ufunc.__name__)
         if out is None and method == "__call__" and not kwargs and operators and len(inputs) == 2:
             left, right = inputs
             if isinstance(left, Tensor):
@@ -629,11 +630,11 @@ class Tensor:
 
     def log2(self):
         """log₂ x = ln x / ln 2;  d/dx = 1 / (x ln 2)."""
-        return Log.apply(_floating(self)) * (1 / np.log(2.0))
+        return Log.apply(_floating(self)) * (1 / math.log(2.0))
 
     def log10(self):
         """log₁₀ x = ln x / ln 10;  d/dx = 1 / (x ln 10)."""
-        return Log.apply(_floating(self)) * (1 / np.log(10.0))
+        return Log.apply(_floating(self)) * (1 / math.log(10.0))
 
     def log1p(self):
         """ln(1 + x), accurate for small x."""
@@ -1202,24 +1203,24 @@ def _plain(data):
     return data
 
 
-# NumPy's ufuncs that are Tensor operators: (method when the tensor is on the left, on the right).
+# NumPy ufuncs (by name) that are Tensor operators: (method when the tensor is on the left, on the right).
 _UFUNC_OPERATORS = {
-    np.add: ("__add__", "__radd__"),
-    np.subtract: ("__sub__", "__rsub__"),
-    np.multiply: ("__mul__", "__rmul__"),
-    np.true_divide: ("__truediv__", "__rtruediv__"),
-    np.power: ("__pow__", "__rpow__"),
-    np.matmul: ("__matmul__", "__rmatmul__"),
-    np.equal: ("__eq__", "__eq__"),
-    np.not_equal: ("__ne__", "__ne__"),
-    np.less: ("__lt__", "__gt__"),
-    np.less_equal: ("__le__", "__ge__"),
-    np.greater: ("__gt__", "__lt__"),
-    np.greater_equal: ("__ge__", "__le__"),
-    np.bitwise_and: ("__and__", "__rand__"),
-    np.bitwise_or: ("__or__", "__ror__"),
-    np.maximum: ("maximum", "maximum"),
-    np.minimum: ("minimum", "minimum"),
+    "add": ("__add__", "__radd__"),
+    "subtract": ("__sub__", "__rsub__"),
+    "multiply": ("__mul__", "__rmul__"),
+    "true_divide": ("__truediv__", "__rtruediv__"),
+    "power": ("__pow__", "__rpow__"),
+    "matmul": ("__matmul__", "__rmatmul__"),
+    "equal": ("__eq__", "__eq__"),
+    "not_equal": ("__ne__", "__ne__"),
+    "less": ("__lt__", "__gt__"),
+    "less_equal": ("__le__", "__ge__"),
+    "greater": ("__gt__", "__lt__"),
+    "greater_equal": ("__ge__", "__le__"),
+    "bitwise_and": ("__and__", "__rand__"),
+    "bitwise_or": ("__or__", "__ror__"),
+    "maximum": ("maximum", "maximum"),
+    "minimum": ("minimum", "minimum"),
 }
 
 
