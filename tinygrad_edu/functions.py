@@ -463,7 +463,7 @@ def log10(input):
     return _tensor(input).log10()
 
 
-def cumsum(input, dim, dtype=None, *, axis=None):
+def cumsum(input, dim=None, dtype=None, *, axis=None):
     """The running sum along dim (``Tensor.cumsum``)."""
     return _tensor(input).cumsum(dim, dtype=dtype, axis=axis)
 

@@ -855,9 +855,11 @@ class Tensor:
             self._backend().asarray(self.data.any(axis=_axes(dim, self.ndim, "any"), keepdims=keepdim))
         )
 
-    def cumsum(self, dim, dtype=None, *, axis=None):
+    def cumsum(self, dim=None, dtype=None, *, axis=None):
         """The running sum along ``dim``: yᵢ = Σ_{j≤i} xⱼ;  dxⱼ = Σ_{i≥j} dyᵢ (integers sum as int64)."""
         dim, _ = _aliases(dim, False, axis, None, "cumsum")
+        if dim is None:
+            raise TypeError("cumsum: missing the dim to sum along (cumsum(dim))")
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind in "biu":
             x = x.long()
@@ -1208,6 +1210,7 @@ _UFUNC_OPERATORS = {
     "add": ("__add__", "__radd__"),
     "subtract": ("__sub__", "__rsub__"),
     "multiply": ("__mul__", "__rmul__"),
+    "divide": ("__truediv__", "__rtruediv__"),  # np.true_divide is np.divide
     "true_divide": ("__truediv__", "__rtruediv__"),
     "power": ("__pow__", "__rpow__"),
     "matmul": ("__matmul__", "__rmatmul__"),
