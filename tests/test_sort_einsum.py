@@ -125,6 +125,9 @@ def test_isclose_and_allclose_match_torch():
         np.testing.assert_array_equal(host(ours), theirs.numpy())
     assert tg.allclose(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.0 + 1e-7]))
     assert not tg.tensor([1.0, 2.0]).allclose(tg.tensor([1.0, 2.1]))
+    nan = tg.tensor([float("nan"), 1.0])
+    assert not tg.allclose(nan, nan) and tg.allclose(nan, nan, equal_nan=True)
+    assert tg.tensor([1.0, 2.0]).allclose([1.0, 2.0]) and tg.tensor(1.0).allclose(tg.ones(3))
 
 
 @pytest.mark.parametrize(

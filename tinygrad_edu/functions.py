@@ -365,9 +365,9 @@ def ge(input, other):
     return _tensor(input).ge(other)
 
 
-def allclose(input, other, rtol=1e-05, atol=1e-08):
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether all elements are close (``Tensor.allclose``)."""
-    return _tensor(input).allclose(other, rtol=rtol, atol=atol)
+    return _tensor(input).allclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def equal(input, other):

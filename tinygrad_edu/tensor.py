@@ -609,9 +609,9 @@ class Tensor:
         """Where the elements are neither infinite nor NaN."""
         return Tensor._make(self._backend().asarray(self._backend().isfinite(self.data)))
 
-    def allclose(self, other, rtol=1e-5, atol=1e-8):
-        """True when every element is close to ``other``'s (NumPy's rule)."""
-        return bool(self._backend().allclose(self.data, self._like(other).data, rtol=rtol, atol=atol))
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        """True when every element is close to ``other``'s: ``isclose(...).all()`` as a Python bool."""
+        return bool(self.isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan).all())
 
     def equal(self, other):
         """True when both tensors have the same shape and elements."""
