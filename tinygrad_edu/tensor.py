@@ -34,7 +34,7 @@ class Tensor:
 
     __slots__ = ("__weakref__", "_ctx", "_data", "_grad", "_hooks", "_requires_grad", "_retains_grad", "_vc")
     __hash__ = object.__hash__  # tensors are dict keys by identity (== is elementwise)
-    __array_priority__ = 1000  # numpy_array * tensor calls Tensor.__rmul__
+    __array_priority__ = 1000  # cupy_array * tensor calls Tensor.__rmul__ (NumPy: see __array_ufunc__)
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
