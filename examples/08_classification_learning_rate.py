@@ -188,7 +188,7 @@ save(fig, "loss_curves")
 
 # %%
 grid_x, grid_y = np.meshgrid(np.linspace(-1.5, 2.5, 200), np.linspace(-1.0, 1.5, 150))
-grid = tg.tensor(np.stack([grid_x.ravel(), grid_y.ravel()], axis=1))
+grid = tg.tensor(np.stack([grid_x.ravel(), grid_y.ravel()], axis=1), dtype=tg.float32)  # the model is float32
 best_lr = learning_rates[np.argmax(test_accuracy)]
 picks = {"too small": learning_rates[0], "good": best_lr, "too large": learning_rates[-1]}
 fig, axes = viz.subplots(1, 3, figsize=(14, 4), sharey=True)

@@ -16,7 +16,7 @@ def make_data(n=200, seed=0):
     angle = rng.uniform(0, 2 * np.pi, n)
     x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
     y = np.concatenate([np.zeros(n // 2), np.ones(n // 2)])
-    return tg.tensor(x), tg.tensor(y)
+    return tg.tensor(x, dtype=tg.float32), tg.tensor(y, dtype=tg.float32)  # float32, as the weights
 
 
 def main(steps=300, lr=0.5):

@@ -32,6 +32,7 @@ from .dtypes import (
     uint8,
 )
 from .factories import (
+    Generator,
     arange,
     contiguous_format,
     empty,
@@ -40,8 +41,10 @@ from .factories import (
     from_numpy,
     full,
     full_like,
+    histogram,
     linspace,
     manual_seed,
+    multinomial,
     ones,
     ones_like,
     preserve_format,

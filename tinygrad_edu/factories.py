@@ -1,8 +1,13 @@
 """Functions that make new tensors: ``tg.zeros``, ``tg.randn``, ``tg.arange``, ... (PyTorch's signatures)."""
 
+import collections
+
 from . import backend as backends
 from . import dtypes
+from .backend.generator import Generator, sampler  # noqa: F401  (tg.Generator)
 from .tensor import Tensor, _shape_arg
+
+_Histogram = collections.namedtuple("histogram", ["hist", "bin_edges"])
 
 
 def _new(array, requires_grad):
@@ -73,36 +78,119 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _new(xp.linspace(start, end, steps, dtype=_float_or(dtype)), requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    """Samples from U[0, 1)."""
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Samples from U[0, 1) (from ``generator`` when given, else the device's stream)."""
     xp = backends.get_backend(device)
     shape, dtype = _shape_arg(size, "rand"), _float_or(dtype)
-    return _new(xp.astype(xp.rng.random(shape), dtype), requires_grad)
+    return _new(xp.astype(sampler(xp, generator).random(shape), dtype), requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    """Samples from the standard normal distribution."""
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Samples from the standard normal distribution (from ``generator`` when given)."""
     xp = backends.get_backend(device)
     shape, dtype = _shape_arg(size, "randn"), _float_or(dtype)
-    return _new(xp.astype(xp.rng.standard_normal(shape), dtype), requires_grad)
+    return _new(xp.astype(sampler(xp, generator).standard_normal(shape), dtype), requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Random integers in [low, high): ``tg.randint(10, (3,))`` or ``tg.randint(0, 10, (3,))``."""
     if size is None:
         low, high, size = 0, low, high
     if high is None or size is None:
         raise TypeError("randint: expected randint(high, size) or randint(low, high, size)")
+    if high <= low:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     xp = backends.get_backend(device)
     dtype = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
-    return _new(xp.astype(xp.rng.integers(low, high, _shape_arg((size,), "randint")), dtype), requires_grad)
+    shape = _shape_arg((size,), "randint")
+    return _new(xp.astype(sampler(xp, generator).integers(low, high, shape), dtype), requires_grad)
 
 
-def randperm(n, dtype=None, device=None):
-    """A random permutation of 0 .. n−1."""
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0 .. n−1 (from ``generator`` when given)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
     xp = backends.get_backend(device)
-    order = xp.argsort(xp.rng.random(n))  # sorting uniform keys: a uniformly random permutation
-    return _new(xp.astype(order, dtypes.int64 if dtype is None else dtype), False)
+    keys = sampler(xp, generator).random((n,))
+    order = xp.argsort(keys, kind="stable")  # sorting uniform keys: a uniformly random permutation
+    return _new(xp.astype(order, dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)), requires_grad)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Draw ``num_samples`` category indices per row of ``input`` (1-D, or 2-D: one row per draw),
+    each with probability proportional to its weight (weights need not sum to 1).
+
+    With replacement, each draw inverts the cumulative distribution at a uniform sample; without,
+    the categories race with exponential clocks of rate pᵢ (the first ``num_samples`` to ring win),
+    which draws them one after another proportionally to the weights that remain.
+
+    >>> g = tg.Generator().manual_seed(2147483647)
+    >>> tg.multinomial(tg.tensor([0.1, 0.0, 0.9]), 4, replacement=True, generator=g)  # int64 indices
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (1, 2) or input.numel() == 0:
+        raise RuntimeError(
+            f"multinomial: probabilities must be a non-empty 1-D or 2-D tensor, got {input.shape}"
+        )
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+        raise RuntimeError(f"multinomial: num_samples must be a positive int, got {num_samples!r}")
+    xp = input._backend()
+    weights = xp.astype(input.data, dtypes.float64)
+    rows = weights if input.ndim == 2 else xp.reshape(weights, (1, -1))
+    if not xp.is_all_finite(rows) or bool((rows < 0).any()):
+        raise RuntimeError("multinomial: probability tensor contains either inf, nan or element < 0")
+    total = xp.sum(rows, axis=1, keepdims=True)
+    if bool((total <= 0).any()):
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
+    categories = rows.shape[1]
+    if replacement:
+        uniform = sampler(xp, generator).random((rows.shape[0], num_samples))
+        cdf = xp.cumsum(rows, axis=1) / total
+        drawn = xp.sum(xp.reshape(cdf, (rows.shape[0], 1, categories)) <= uniform[..., None], axis=2)
+        drawn = xp.minimum(drawn, categories - 1)  # a uniform sample above the rounded total
+    else:
+        if num_samples > categories:
+            raise RuntimeError(
+                f"multinomial: cannot sample n_sample ({num_samples}) > prob_dist.size(-1) ({categories}) "
+                "samples without replacement"
+            )
+        if bool((xp.sum(rows > 0, axis=1) < num_samples).any()):
+            raise RuntimeError(
+                f"multinomial: fewer non-zero probabilities than num_samples ({num_samples}) "
+                "for sampling without replacement"
+            )
+        uniform = sampler(xp, generator).random(rows.shape)
+        positive = rows > 0
+        clocks = xp.where(positive, -xp.log1p(-uniform) / xp.where(positive, rows, 1.0), float("inf"))
+        drawn = xp.argsort(clocks, axis=1, kind="stable")[:, :num_samples]
+    drawn = xp.astype(drawn, dtypes.int64)
+    return Tensor._make(drawn if input.ndim == 2 else xp.reshape(drawn, (num_samples,)))
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """``(hist, bin_edges)``: how many elements fall in each of ``bins`` equal bins over ``range``
+    (the elements' min and max when None), or in the bins between the edges of a 1-D tensor ``bins``.
+    ``weight`` counts each element with its weight; ``density`` scales to a density (area 1).
+    For statistics of activations and gradients; not differentiable.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"histogram: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"histogram: input dtype should be floating point, got {input.dtype}")
+    xp = input._backend()
+    edges = bins.data if isinstance(bins, Tensor) else bins
+    if isinstance(edges, int) and edges <= 0:
+        raise RuntimeError(f"histogram: bins must be positive, got {bins}")
+    if range is not None and range[0] > range[1]:
+        raise RuntimeError(f"histogram: min should not exceed max, got range {tuple(range)}")
+    weights = None if weight is None else Tensor(weight, device=input.device).data
+    hist, bin_edges = xp.histogram(
+        xp.reshape(input.data, (-1,)), bins=edges, range=range, weights=weights, density=density
+    )
+    return _Histogram(
+        Tensor._make(xp.astype(hist, input.dtype)), Tensor._make(xp.astype(bin_edges, input.dtype))
+    )
 
 
 # PyTorch's memory formats, accepted by the *_like factories (optimizer code writes

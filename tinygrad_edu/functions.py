@@ -1,7 +1,9 @@
 """Top-level function forms of Tensor methods, with PyTorch's names: ``tg.exp(x)``, ``tg.sum(x, 1)``."""
 
+import builtins
+
 from .ops.elementwise import Erf
-from .tensor import Tensor, _promoted, where  # noqa: F401
+from .tensor import Tensor, _promoted, where
 
 
 def exp(input):
@@ -184,79 +186,83 @@ def dot(input, other):
     return _tensor(input).dot(other)
 
 
-def sum(input, dim=None, keepdim=False, dtype=None):
+def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
     """The sum over dim (``Tensor.sum``)."""
-    return _tensor(input).sum(dim, keepdim=keepdim, dtype=dtype)
+    return _tensor(input).sum(dim, keepdim=keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
 
 
-def mean(input, dim=None, keepdim=False):
+def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The mean over dim (``Tensor.mean``)."""
-    return _tensor(input).mean(dim, keepdim=keepdim)
+    return _tensor(input).mean(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
     """The variance over dim (``Tensor.var``)."""
-    return _tensor(input).var(dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+    return _tensor(input).var(
+        dim, unbiased=unbiased, keepdim=keepdim, correction=correction, axis=axis, keepdims=keepdims
+    )
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
+def std(input, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
     """The standard deviation over dim (``Tensor.std``)."""
-    return _tensor(input).std(dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+    return _tensor(input).std(
+        dim, unbiased=unbiased, keepdim=keepdim, correction=correction, axis=axis, keepdims=keepdims
+    )
 
 
-def max(input, dim=None, keepdim=False):
+def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The maximum (values and indices with dim) (``Tensor.max``)."""
-    return _tensor(input).max(dim, keepdim=keepdim)
+    return _tensor(input).max(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def min(input, dim=None, keepdim=False):
+def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The minimum (values and indices with dim) (``Tensor.min``)."""
-    return _tensor(input).min(dim, keepdim=keepdim)
+    return _tensor(input).min(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def amax(input, dim=None, keepdim=False):
+def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The maximum over dim (``Tensor.amax``)."""
-    return _tensor(input).amax(dim, keepdim=keepdim)
+    return _tensor(input).amax(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def amin(input, dim=None, keepdim=False):
+def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The minimum over dim (``Tensor.amin``)."""
-    return _tensor(input).amin(dim, keepdim=keepdim)
+    return _tensor(input).amin(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def prod(input, dim=None, keepdim=False):
+def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The product over dim (``Tensor.prod``)."""
-    return _tensor(input).prod(dim, keepdim=keepdim)
+    return _tensor(input).prod(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def logsumexp(input, dim=None, keepdim=False):
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Log Σ e^x over dim, stably (``Tensor.logsumexp``)."""
-    return _tensor(input).logsumexp(dim, keepdim=keepdim)
+    return _tensor(input).logsumexp(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def norm(input, p="fro", dim=None, keepdim=False):
+def norm(input, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The p-norm over dim (``Tensor.norm``)."""
-    return _tensor(input).norm(p, dim, keepdim=keepdim)
+    return _tensor(input).norm(p, dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The index of the maximum (``Tensor.argmax``)."""
-    return _tensor(input).argmax(dim, keepdim=keepdim)
+    return _tensor(input).argmax(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The index of the minimum (``Tensor.argmin``)."""
-    return _tensor(input).argmin(dim, keepdim=keepdim)
+    return _tensor(input).argmin(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def all(input, dim=None, keepdim=False):
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Whether all elements are non-zero (``Tensor.all``)."""
-    return _tensor(input).all(dim, keepdim=keepdim)
+    return _tensor(input).all(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
-def any(input, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Whether any element is non-zero (``Tensor.any``)."""
-    return _tensor(input).any(dim, keepdim=keepdim)
+    return _tensor(input).any(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
 
 
 def softmax(input, dim):
@@ -359,9 +365,9 @@ def ge(input, other):
     return _tensor(input).ge(other)
 
 
-def allclose(input, other, rtol=1e-05, atol=1e-08):
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether all elements are close (``Tensor.allclose``)."""
-    return _tensor(input).allclose(other, rtol=rtol, atol=atol)
+    return _tensor(input).allclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def equal(input, other):
@@ -447,6 +453,152 @@ def stack(tensors, dim=0):
     return cat([t.unsqueeze(d) for t in tensors], d)
 
 
+def log2(input):
+    """Log₂ x (``Tensor.log2``)."""
+    return _tensor(input).log2()
+
+
+def log10(input):
+    """Log₁₀ x (``Tensor.log10``)."""
+    return _tensor(input).log10()
+
+
+def cumsum(input, dim=None, dtype=None, *, axis=None):
+    """The running sum along dim (``Tensor.cumsum``)."""
+    return _tensor(input).cumsum(dim, dtype=dtype, axis=axis)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """``(values, indices)`` sorted along dim (``Tensor.sort``)."""
+    return _tensor(input).sort(dim, descending, stable)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort input along dim (``Tensor.argsort``)."""
+    return _tensor(input).argsort(dim, descending, stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """``(values, indices)`` of the k largest (or smallest) elements along dim (``Tensor.topk``)."""
+    return _tensor(input).topk(k, dim, largest, sorted)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Where input and other are close (``Tensor.isclose``)."""
+    return _tensor(input).isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def einsum(equation, *operands):
+    """Einstein summation: ``tg.einsum("ij,jk->ik", a, b)`` is ``a @ b``; differentiable (twice).
+
+    Each operand gets one subscript letter per dim; letters shared between operands are multiplied
+    along, letters missing from the output (after ``->``) are summed over. Without ``->`` the output is
+    the letters that appear once, in alphabetical order. ``...`` stands for broadcast dims, a letter
+    repeated in one operand takes its diagonal (``"ii->i"``), and size-1 dims broadcast, as in PyTorch.
+    Operands may also be given as one list. The gradient of each operand is again an einsum
+    (``ops/linalg.py``: ``Einsum``).
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: the equation must be a string, got {type(equation).__name__}")
+    if not operands:
+        raise RuntimeError("einsum: must provide at least one operand")
+    tensors = [_tensor(o) for o in operands]
+    canonical, tensors = _canonical_einsum(equation, tensors)
+    floats = {t.dtype for t in tensors if t.dtype.kind == "f"}
+    if len(floats) > 1:
+        raise RuntimeError(
+            "einsum: expected all operands to have the same dtype, got "
+            + ", ".join(str(t.dtype) for t in tensors)
+        )
+    if floats:  # integer operands join the float ones (PyTorch would refuse the mix)
+        target = floats.pop()
+        tensors = [t if t.dtype == target else t.to(target) for t in tensors]
+    return _Einsum.apply(canonical, *tensors)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _canonical_einsum(equation, tensors):
+    """The equation with an explicit output, no ``...``, no letter twice in one operand and one size
+    per letter, and the operands made to fit it (diagonals taken, size-1 dims expanded)."""
+    shapes = ", ".join(str(t.shape) for t in tensors)
+
+    def fail(reason):
+        raise RuntimeError(f"einsum: {reason} (equation {equation!r}, operand shapes {shapes})")
+
+    spec = equation.replace(" ", "")
+    lhs, arrow, rhs = spec.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(tensors):
+        fail(f"the equation has {len(terms)} operand(s) but {len(tensors)} were given")
+    for term in [*terms, rhs]:
+        rest = term.replace("...", "", 1)
+        if "." in rest or builtins.any(c not in _LETTERS for c in rest):
+            fail(f"subscripts must be letters a-z, A-Z with at most one '...' per operand, got {term!r}")
+    used = set(spec) & set(_LETTERS)
+    spare = [c for c in _LETTERS if c not in used]
+    counts = [len(term.replace("...", "")) for term in terms]
+    ellipsis_dims = 0
+    for i, (term, t, n) in enumerate(zip(terms, tensors, counts)):
+        if ("..." in term and t.ndim < n) or ("..." not in term and t.ndim != n):
+            fail(f"operand {i} has {t.ndim} dims but subscripts {term!r}")
+        if "..." in term:
+            ellipsis_dims = builtins.max(ellipsis_dims, t.ndim - n)
+    if ellipsis_dims > len(spare):
+        fail("too many dims for the letters left")
+    broadcast = "".join(spare[:ellipsis_dims])
+    terms = [
+        term.replace("...", broadcast[ellipsis_dims - (t.ndim - n) :])
+        for term, t, n in zip(terms, tensors, counts)
+    ]
+    if arrow:
+        if "..." in rhs and not builtins.any("..." in term for term in lhs.split(",")):
+            fail("'...' in the output but in no operand")
+        output = rhs.replace("...", broadcast)
+    else:
+        letters = "".join(terms)
+        output = broadcast + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1 and c not in broadcast)
+        )
+    if len(set(output)) != len(output):
+        fail(f"output subscript {rhs!r} repeats a letter")
+    missing = [c for c in output if not builtins.any(c in term for term in terms)]
+    if missing:
+        fail(f"output subscript(s) {missing} appear in no operand")
+    tensors = list(tensors)
+    for i, term in enumerate(terms):  # a letter twice in one operand: its diagonal
+        while len(set(term)) != len(term):
+            letter = next(c for c in term if term.count(c) > 1)
+            first, second = term.index(letter), term.index(letter, term.index(letter) + 1)
+            t = tensors[i]
+            if t.shape[first] != t.shape[second]:
+                fail(
+                    f"subscript {letter!r} repeated in operand {i} with sizes "
+                    f"{t.shape[first]} and {t.shape[second]}"
+                )
+            n = t.shape[first]
+            shape = [1] * t.ndim
+            shape[first] = shape[second] = n
+            eye = (_arange(n, device=t.device).unsqueeze(1) == _arange(n, device=t.device)).reshape(shape)
+            tensors[i] = where(eye, t, 0).sum(second)
+            term = term[:second] + term[second + 1 :]
+        terms[i] = term
+    sizes = {}
+    for i, (term, t) in enumerate(zip(terms, tensors)):
+        for c, n in zip(term, t.shape):
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                fail(f"subscript {c!r} has size {sizes[c]} in one operand but {n} in operand {i}")
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
+    for i, (term, t) in enumerate(zip(terms, tensors)):
+        target = tuple(sizes[c] for c in term)
+        if target != t.shape:  # a size-1 dim meets a larger one: broadcast it (its gradient sums back)
+            tensors[i] = t.expand(target)
+    return ",".join(terms) + "->" + output, tensors
+
+
 def is_tensor(obj):
     """True for tinygrad_edu tensors."""
     return isinstance(obj, Tensor)
@@ -457,4 +609,6 @@ def _tensor(value):
     return value if isinstance(value, Tensor) else Tensor(value)
 
 
+from .factories import arange as _arange  # noqa: E402
+from .ops.linalg import Einsum as _Einsum  # noqa: E402
 from .ops.movement import Cat  # noqa: E402

@@ -59,6 +59,13 @@ class _Encoder:
             return {"kind": "ndarray", "key": self._array(_backends.backend_of(obj).to_numpy(obj), where)}
         if isinstance(obj, (dict, list, tuple)):
             return self._container(obj, where)
+        if callable(getattr(obj, "state_dict", None)):  # a whole Module or Optimizer: PyTorch pickles it
+            kind = type(obj).__name__
+            raise TypeError(
+                f"save: cannot save a whole {kind} object (at {where}); save its state instead: "
+                f"tg.save(model.state_dict(), path), and later model.load_state_dict(tg.load(path)) "
+                f"into a freshly built {kind} (a checkpoint holds no code, so loading it cannot run any)"
+            )
         raise TypeError(
             f"save: cannot save an object of type {type(obj).__name__} at {where}; a checkpoint holds dicts, "
             "lists, tuples, arrays, tensors, numbers, strings and None"

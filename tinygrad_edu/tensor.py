@@ -7,7 +7,9 @@ its ``Op`` (in ``ops/``), so a reader can jump from ``a * b`` to ``Mul``.
 """
 
 import collections
+import math
 import numbers
+import operator
 import reprlib
 
 import numpy as np
@@ -18,6 +20,7 @@ from . import dtypes
 _BY_ARRAY_TYPE = _backend_module._BY_ARRAY_TYPE
 _new = object.__new__
 ValuesIndices = collections.namedtuple("ValuesIndices", ["values", "indices"])
+ValuesIndices.__doc__ = "``(values, indices)`` of max/min/sort/topk along a dim, as PyTorch's named tuples."
 
 
 class Tensor:
@@ -29,9 +32,9 @@ class Tensor:
     tensor([2., 4., 6.], shape=(3,), dtype=float32, device='cpu')
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_grad", "_hooks", "_requires_grad", "_retains_grad", "_vc", "data")
+    __slots__ = ("__weakref__", "_ctx", "_data", "_grad", "_hooks", "_requires_grad", "_retains_grad", "_vc")
     __hash__ = object.__hash__  # tensors are dict keys by identity (== is elementwise)
-    __array_priority__ = 1000  # numpy_array * tensor calls Tensor.__rmul__
+    __array_priority__ = 1000  # cupy_array * tensor calls Tensor.__rmul__ (NumPy: see __array_ufunc__)
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
@@ -50,7 +53,7 @@ class Tensor:
             data = _plain(data)
             dtype = dtype or dtypes.infer_dtype(data)
         try:
-            self.data = target.array(data, dtype=dtype)
+            self._data = target.array(data, dtype=dtype)
         except (TypeError, ValueError) as error:  # ragged lists, unconvertible values
             kind = TypeError if isinstance(error, TypeError) else ValueError
             raise kind(f"tensor: cannot build a {dtype} tensor from {reprlib.repr(data)}: {error}") from None
@@ -67,7 +70,7 @@ class Tensor:
     def _make(data, requires_grad=False, ctx=None, version_cell=None):
         """Wrap a backend array without copying or checks (the fast path every op uses)."""
         t = _new(Tensor)
-        t.data = data
+        t._data = data
         t._requires_grad = requires_grad
         t._ctx = ctx
         t._grad = None
@@ -78,7 +81,7 @@ class Tensor:
 
     def _backend(self):
         """The array namespace holding this tensor's data."""
-        return _BY_ARRAY_TYPE[type(self.data)]
+        return _BY_ARRAY_TYPE[type(self._data)]
 
     def _like(self, value):
         """``value`` (a number, list or array) as a tensor on this tensor's device."""
@@ -88,20 +91,54 @@ class Tensor:
 
     # ---- attributes --------------------------------------------------------------------------------
 
+    def _set_data(self, value):
+        """``p.data = other_tensor`` takes that tensor's values (shared, as in PyTorch); an array is kept."""
+        self._data = value._data if isinstance(value, Tensor) else value
+
+    data = property(
+        operator.attrgetter("_data"),  # read on every op: a C-level getter keeps it as fast as a slot
+        _set_data,
+        doc="The backend array (NumPy on 'cpu'); ``p.data = t`` takes tensor ``t``'s values.",
+    )
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        """NumPy meeting a Tensor: ``array + tensor`` is the Tensor operator (so ``np_array * t`` is a
+        Tensor, as before), and NumPy's in-place operators on an array — ``p.data += -lr * p.grad``,
+        ``p.data -= ...`` — update that array with the tensor's values. Any other ufunc works on the
+        values and returns an array, as NumPy does for array-likes."""
+        operators = _UFUNC_OPERATORS.get(ufunc.__name__)
+        if out is None and method == "__call__" and not kwargs and operators and len(inputs) == 2:
+            left, right = inputs
+            if isinstance(left, Tensor):
+                return getattr(left, operators[0])(right)
+            return getattr(right, operators[1])(left)
+        values = tuple(_host_values(x, out) for x in inputs)
+        if out is not None:
+            kwargs["out"] = tuple(_host_values(x, None) for x in out)
+        return getattr(ufunc, method)(*values, **kwargs)
+
+    @property
+    def __cuda_array_interface__(self):
+        """CuPy's view of a "cuda" tensor's data (so ``cupy_array += tensor`` works, as on the CPU)."""
+        try:
+            return self._data.__cuda_array_interface__
+        except AttributeError:
+            raise AttributeError("__cuda_array_interface__: only for tensors on a CuPy device") from None
+
     @property
     def shape(self):
         """The size of each dimension, as a tuple."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
         """The number of dimensions."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
         """The element type (a NumPy dtype, e.g. ``tg.float32``)."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self):
@@ -172,6 +209,10 @@ class Tensor:
         """The number of elements."""
         return self.data.size
 
+    def nelement(self):
+        """The number of elements (PyTorch's older name for ``numel``)."""
+        return self.data.size
+
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -208,6 +249,13 @@ class Tensor:
     def tolist(self):
         """The data as (nested) Python lists."""
         return self.data.tolist()
+
+    def __format__(self, format_spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats its number (``f"{loss}"`` prints the number, as in
+        PyTorch); other tensors format as their repr."""
+        if self.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     def __float__(self):
         return float(self.item())
@@ -448,7 +496,7 @@ class Tensor:
                 f"matmul: shapes {self.shape} and {other.shape} cannot be multiplied "
                 f"({self.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})"
             )
-        a, b = _promoted(self, other)
+        a, b = _promoted(*_same_float_dtype(self, other, "matmul"))
         a_vector, b_vector = a.ndim == 1, b.ndim == 1
         out = MatMul.apply(a.unsqueeze(0) if a_vector else a, b.unsqueeze(1) if b_vector else b)
         if a_vector or b_vector:  # drop the dims that lifted the vectors to matrices
@@ -561,9 +609,9 @@ class Tensor:
         """Where the elements are neither infinite nor NaN."""
         return Tensor._make(self._backend().asarray(self._backend().isfinite(self.data)))
 
-    def allclose(self, other, rtol=1e-5, atol=1e-8):
-        """True when every element is close to ``other``'s (NumPy's rule)."""
-        return bool(self._backend().allclose(self.data, self._like(other).data, rtol=rtol, atol=atol))
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        """True when every element is close to ``other``'s: ``isclose(...).all()`` as a Python bool."""
+        return bool(self.isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan).all())
 
     def equal(self, other):
         """True when both tensors have the same shape and elements."""
@@ -579,6 +627,14 @@ class Tensor:
     def log(self):
         """The natural logarithm."""
         return Log.apply(_floating(self))
+
+    def log2(self):
+        """log₂ x = ln x / ln 2;  d/dx = 1 / (x ln 2)."""
+        return Log.apply(_floating(self)) * (1 / math.log(2.0))
+
+    def log10(self):
+        """log₁₀ x = ln x / ln 10;  d/dx = 1 / (x ln 10)."""
+        return Log.apply(_floating(self)) * (1 / math.log(10.0))
 
     def log1p(self):
         """ln(1 + x), accurate for small x."""
@@ -689,18 +745,21 @@ class Tensor:
 
     # ---- reductions -------------------------------------------------------------------------------------
 
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         """Σ over ``dim`` (an int, a tuple, or None for all)."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "sum")
         x = self if dtype is None else self.to(dtype)
         return Sum.apply(x, _axes(dim, x.ndim, "sum"), keepdim)
 
-    def mean(self, dim=None, keepdim=False):
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The average over ``dim``."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "mean")
         _require_float(self, "mean")
         return Mean.apply(self, _axes(dim, self.ndim, "mean"), keepdim)
 
-    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
+    def var(self, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
         """The variance over ``dim``, divided by n − correction (1 by default, as PyTorch)."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "var")
         _require_float(self, "var")
         if isinstance(unbiased, (int, tuple)) and not isinstance(unbiased, bool):  # var(dim, unbiased)
             raise TypeError("var: pass unbiased= or correction= by keyword")
@@ -711,44 +770,52 @@ class Tensor:
         count = self.numel() if axes is None else int(np.prod([self.shape[a] for a in axes]))
         return (centered * centered).sum(axes, keepdim=keepdim) / max(count - correction, 0)
 
-    def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
+    def std(self, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
         """The standard deviation over ``dim`` (√var)."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "std")
         return self.var(dim, unbiased=unbiased, keepdim=keepdim, correction=correction).sqrt()
 
-    def max(self, dim=None, keepdim=False):
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "max")
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         if dim is None:
             return Amax.apply(self, None, False)
         return _values_and_indices(self, _dim(dim, self.ndim, "max"), keepdim, self.argmax(dim, keepdim=True))
 
-    def min(self, dim=None, keepdim=False):
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The smallest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``minimum``."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "min")
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         if dim is None:
             return Amin.apply(self, None, False)
         return _values_and_indices(self, _dim(dim, self.ndim, "min"), keepdim, self.argmin(dim, keepdim=True))
 
-    def amax(self, dim=None, keepdim=False):
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The maximum over ``dim`` (ties share the gradient evenly)."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "amax")
         return Amax.apply(self, _axes(dim, self.ndim, "amax"), keepdim)
 
-    def amin(self, dim=None, keepdim=False):
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The minimum over ``dim`` (ties share the gradient evenly)."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "amin")
         return Amin.apply(self, _axes(dim, self.ndim, "amin"), keepdim)
 
-    def prod(self, dim=None, keepdim=False):
+    def prod(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The product over ``dim`` (its gradient is exact even with zeros)."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "prod")
         return Prod.apply(self, _axes(dim, self.ndim, "prod"), keepdim)
 
-    def logsumexp(self, dim=None, keepdim=False):
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """log Σ e^x over ``dim``, without overflow."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "logsumexp")
         return LogSumExp.apply(_floating(self), _axes(dim, self.ndim, "logsumexp"), keepdim)
 
-    def norm(self, p="fro", dim=None, keepdim=False):
+    def norm(self, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The p-norm over ``dim`` (2 / "fro", 1, inf, -inf, 0, or any positive p)."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "norm")
         x = _floating(self)
         if p in ("fro", 2):
             return _zero_safe_root((x * x).sum(dim, keepdim=keepdim), 2)
@@ -764,25 +831,102 @@ class Tensor:
             raise ValueError(f"norm: unsupported p={p!r}")
         return _zero_safe_root((x.abs() ** p).sum(dim, keepdim=keepdim), p)
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The index of the largest element (over the flattened tensor when ``dim`` is None)."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "argmax")
         return _arg_reduce(self, dim, keepdim, "argmax")
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The index of the smallest element (over the flattened tensor when ``dim`` is None)."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "argmin")
         return _arg_reduce(self, dim, keepdim, "argmin")
 
-    def all(self, dim=None, keepdim=False):
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """True where every element over ``dim`` is non-zero."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "all")
         return Tensor._make(
             self._backend().asarray(self.data.all(axis=_axes(dim, self.ndim, "all"), keepdims=keepdim))
         )
 
-    def any(self, dim=None, keepdim=False):
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """True where some element over ``dim`` is non-zero."""
+        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "any")
         return Tensor._make(
             self._backend().asarray(self.data.any(axis=_axes(dim, self.ndim, "any"), keepdims=keepdim))
         )
+
+    def cumsum(self, dim=None, dtype=None, *, axis=None):
+        """The running sum along ``dim``: yᵢ = Σ_{j≤i} xⱼ;  dxⱼ = Σ_{i≥j} dyᵢ (integers sum as int64)."""
+        dim, _ = _aliases(dim, False, axis, None, "cumsum")
+        if dim is None:
+            raise TypeError("cumsum: missing the dim to sum along (cumsum(dim))")
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind in "biu":
+            x = x.long()
+        if x.ndim == 0:
+            _dim(dim, 0, "cumsum")
+            return x.clone() if x.requires_grad else x
+        return CumSum.apply(x, _dim(dim, x.ndim, "cumsum"))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort the elements along ``dim`` (ties keep their order: a stable sort)."""
+        d = _dim(dim, self.ndim, "argsort")
+        xp = self._backend()
+        if self.ndim == 0:
+            return Tensor._make(xp.zeros((), dtype=dtypes.int64))
+        keys = self._data
+        if descending:
+            if keys.dtype.kind in "bu":  # negating unsigned values would wrap around
+                keys = xp.astype(keys, dtypes.int64)
+            keys = -keys
+        return Tensor._make(xp.astype(xp.argsort(keys, axis=d, kind="stable"), dtypes.int64))
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """``(values, indices)``: the elements sorted along ``dim``, and where each came from.
+
+        The values are ``self.gather(dim, indices)``, so the gradient flows back to each element's
+        original place (and second derivatives follow too).
+        """
+        indices = self.argsort(dim, descending)
+        values = self.gather(dim, indices) if self.ndim else self.clone()
+        return ValuesIndices(values, indices)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) elements along ``dim``,
+        in sorted order; the gradient goes back to those elements."""
+        d = _dim(dim, self.ndim, "topk")
+        size = self.shape[d] if self.ndim else 1
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
+        if not 0 <= k <= size:
+            raise RuntimeError(
+                f"topk: k={k} is out of range for dim {dim} of size {size} (tensor of shape {self.shape})"
+            )
+        indices = self.argsort(d, descending=largest)
+        if self.ndim:
+            indices = Tensor._make(indices._data[(slice(None),) * d + (slice(0, k),)])
+            return ValuesIndices(self.gather(d, indices), indices)
+        return ValuesIndices(self.clone() if k else self.reshape(1)[:0].reshape(()), indices)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Where |self − other| ≤ atol + rtol · |other| (equal infinities are close), as a bool tensor."""
+        other = self._like(other)
+        if type(other._data) is not type(self._data):
+            raise RuntimeError(f"isclose: tensors on {self.device} and {other.device}")
+        close = self._backend().isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+        return Tensor._make(self._backend().asarray(close))
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Category indices drawn in proportion to the rows of ``self`` (``tg.multinomial``)."""
+        from .factories import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        """``(hist, bin_edges)`` of the elements (``tg.histogram``)."""
+        from .factories import histogram
+
+        return histogram(self, bins, range=range, weight=weight, density=density)
 
     # ---- shape -----------------------------------------------------------------------------------------
 
@@ -1034,13 +1178,14 @@ class Tensor:
         """Copy ``source``'s elements into this tensor, in place (broadcasting)."""
         return self.__setitem__(Ellipsis, source, "copy_")
 
-    def uniform_(self, a=0.0, b=1.0):
-        """Fill with samples from U(a, b), in place."""
-        return self.__setitem__(Ellipsis, self._backend().rng.random(self.shape) * (b - a) + a, "uniform_")
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with samples from U(a, b), in place (from ``generator`` when given)."""
+        sample = sampler(self._backend(), generator).random(self.shape) * (b - a) + a
+        return self.__setitem__(Ellipsis, sample, "uniform_")
 
-    def normal_(self, mean=0.0, std=1.0):
-        """Fill with samples from N(mean, std²), in place."""
-        sample = self._backend().rng.standard_normal(self.shape) * std + mean
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with samples from N(mean, std²), in place (from ``generator`` when given)."""
+        sample = sampler(self._backend(), generator).standard_normal(self.shape) * std + mean
         return self.__setitem__(Ellipsis, sample, "normal_")
 
     def __setitem__(self, index, value, op="__setitem__"):
@@ -1065,6 +1210,44 @@ def _plain(data):
     if isinstance(data, Tensor):
         return data.data.tolist() if data._backend().name == "cpu" else data.numpy().tolist()
     return data
+
+
+# NumPy ufuncs (by name) that are Tensor operators: (method when the tensor is on the left, on the right).
+_UFUNC_OPERATORS = {
+    "add": ("__add__", "__radd__"),
+    "subtract": ("__sub__", "__rsub__"),
+    "multiply": ("__mul__", "__rmul__"),
+    "divide": ("__truediv__", "__rtruediv__"),  # np.true_divide is np.divide
+    "true_divide": ("__truediv__", "__rtruediv__"),
+    "power": ("__pow__", "__rpow__"),
+    "matmul": ("__matmul__", "__rmatmul__"),
+    "equal": ("__eq__", "__eq__"),
+    "not_equal": ("__ne__", "__ne__"),
+    "less": ("__lt__", "__gt__"),
+    "less_equal": ("__le__", "__ge__"),
+    "greater": ("__gt__", "__lt__"),
+    "greater_equal": ("__ge__", "__le__"),
+    "bitwise_and": ("__and__", "__rand__"),
+    "bitwise_or": ("__or__", "__ror__"),
+    "maximum": ("maximum", "maximum"),
+    "minimum": ("minimum", "minimum"),
+}
+
+
+def _host_values(value, out):
+    """A ufunc operand as NumPy sees it: a tensor's values on the host (its own array on the CPU)."""
+    if isinstance(value, Tensor):
+        return value._backend().to_numpy(value._data)
+    return value
+
+
+def _aliases(dim, keepdim, axis, keepdims, op):
+    """NumPy's spellings ``axis=`` / ``keepdims=`` of ``dim`` / ``keepdim`` (PyTorch accepts both)."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: got both dim and axis (axis is NumPy's name for dim: pass one)")
+        dim = axis
+    return dim, keepdim if keepdims is None else bool(keepdims)
 
 
 def _dim(dim, ndim, op):
@@ -1151,7 +1334,7 @@ def _require_float(tensor, op):
 def _promoted(a, b):
     """Two tensors cast to PyTorch's common dtype: a float beats an int of any width, and a 0-d
     tensor does not widen a tensor with dims of its own kind (it acts like a Python number)."""
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a._data.dtype, b._data.dtype
     if da == db:
         return a, b
     float_a, float_b = da.kind == "f", db.kind == "f"
@@ -1164,13 +1347,25 @@ def _promoted(a, b):
     return (a if da == target else a.to(target)), (b if db == target else b.to(target))
 
 
+def _same_float_dtype(a, b, op):
+    """``a`` and ``b``; a RuntimeError when both are floating but of different dtypes (PyTorch's rule
+    for matrix products: a float32 model fed float64 data is a bug to report, not to promote)."""
+    da, db = a._data.dtype, b._data.dtype
+    if da != db and da.kind == "f" and db.kind == "f":
+        raise RuntimeError(
+            f"{op}: expected both operands to have the same dtype, but got {da} and {db} "
+            f"(shapes {a.shape} and {b.shape}); convert one with .to(), .float() or .double()"
+        )
+    return a, b
+
+
 def _binary(op, tensor, other, reflected=False):
     """Apply a binary ``Op`` to a tensor and a tensor, number or array (in either order)."""
     if isinstance(other, Tensor):
         a, b = _promoted(tensor, other)
     elif isinstance(other, (int, float)):  # a Python number keeps the tensor's dtype (PyTorch's rule)
         a, b = tensor, other
-        if isinstance(other, float) and tensor.data.dtype.kind != "f":  # np.float64 too
+        if isinstance(other, float) and tensor._data.dtype.kind != "f":  # np.float64 too
             a = tensor.float()
     elif isinstance(other, complex) or other is None or isinstance(other, str):
         raise TypeError(f"{op.__name__}: unsupported operand of type {type(other).__name__}")
@@ -1350,6 +1545,7 @@ def where(condition, input, other):
 # The ops Tensor's methods call (imported last: they are built on Tensor).
 from .autograd import engine, inplace  # noqa: E402
 from .autograd.grad_mode import is_enabled  # noqa: E402
+from .backend.generator import sampler  # noqa: E402
 from .hooks import RemovableHandle  # noqa: E402
 from .ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
@@ -1378,4 +1574,4 @@ from .ops.elementwise import (  # noqa: E402
 )
 from .ops.linalg import MatMul  # noqa: E402
 from .ops.movement import Expand, Flip, Gather, Index, Permute, Repeat, Reshape, SetItem, SumTo  # noqa: E402
-from .ops.reduce import Amax, Amin, LogSoftmax, LogSumExp, Mean, Prod, Softmax, Sum  # noqa: E402
+from .ops.reduce import Amax, Amin, CumSum, LogSoftmax, LogSumExp, Mean, Prod, Softmax, Sum  # noqa: E402

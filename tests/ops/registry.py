@@ -1817,3 +1817,179 @@ op(
         s, torch.from_numpy(target), p, 1.1, _torch_or_none(weight), reduction=reduction
     ),
 )
+
+# ---- sorting, running sums, logs of other bases, einsum, embedding, layer norm (issue 15) ----------------
+
+
+@st.composite
+def sort_case(draw):
+    """Distinct values (one clear order, so the indices agree with PyTorch's), a dim and a direction."""
+    shape = draw(shapes())
+    n = max(len(shape), 1)
+    params = {"dim": draw(st.integers(-n, n - 1)), "descending": draw(st.booleans())}
+    return Case((distinct(_rng(draw), shape),), params)
+
+
+@st.composite
+def topk_case(draw):
+    """Distinct values, a dim, ``k`` from 1 to the dim's size, largest or smallest."""
+    shape = draw(shapes(min_dims=1))
+    n = len(shape)
+    dim = draw(st.integers(-n, n - 1))
+    params = {"k": draw(st.integers(1, shape[dim])), "dim": dim, "largest": draw(st.booleans())}
+    return Case((distinct(_rng(draw), shape),), params)
+
+
+# equation -> letters whose sizes are drawn (a letter of size "1" broadcasts against a larger one)
+EINSUM_EQUATIONS = [
+    "ij,jk->ik",  # matmul
+    "bij,bjk->bik",  # batched matmul
+    "i,i->",  # dot
+    "i,j->ij",  # outer product
+    "ij->ji",  # transpose
+    "ij->",  # sum of everything
+    "ij",  # implicit output: "ij"
+    "ij,jk",  # implicit output: "ik"
+    "ii->i",  # diagonal
+    "ii",  # trace
+    "iij->ij",  # a diagonal inside a bigger operand
+    "ab,cd->ad",  # b and c are summed within one operand each
+    "...ij,...jk->...ik",  # broadcast batch dims
+    "bi,i,bj->bj",  # three operands
+    "i,->i",  # a 0-d operand
+]
+
+
+@st.composite
+def einsum_case(draw):
+    """An equation of ``EINSUM_EQUATIONS`` and operands of sizes that fit it (sizes 1 to 3; under
+    ``...`` a batch dim of size 1 meets a larger one)."""
+    equation = draw(st.sampled_from(EINSUM_EQUATIONS))
+    sizes = {c: draw(st.integers(1, 3)) for c in sorted(set(equation) - set(",.->"))}
+    rng = _rng(draw)
+    lhs = equation.split("->")[0]
+    arrays = []
+    for term in lhs.split(","):
+        lead = ()
+        if "..." in term:
+            lead = tuple(draw(st.lists(st.integers(1, 2), max_size=2)))
+        shape = lead + tuple(sizes[c] for c in term.replace("...", ""))
+        arrays.append(real(rng, shape))
+    if "..." in equation and arrays[0].ndim > 2 and arrays[1].ndim == arrays[0].ndim:
+        arrays[1] = real(rng, (1,) * (arrays[1].ndim - 2) + arrays[1].shape[-2:])  # broadcast a batch
+    return Case(tuple(arrays), {"equation": equation})
+
+
+@st.composite
+def embedding_case(draw):
+    """A weight (num_embeddings, dim) and integer indices of any shape (repeats included). (The row
+    ``padding_idx`` gets no gradient by design, which finite differences would contradict: it is
+    compared with PyTorch in tests/nn/test_embedding_layernorm.py.)"""
+    rows, cols = draw(st.integers(1, 5)), draw(st.integers(1, 3))
+    index_shape = draw(shapes(max_dims=2))
+    rng = _rng(draw)
+    return Case((real(rng, (rows, cols)),), {"index": rng.integers(0, rows, index_shape)})
+
+
+@st.composite
+def layer_norm_case(draw):
+    """An input whose last one or two dims (at least 2 distinct elements) are normalised, with an
+    affine weight and bias or without."""
+    shape = draw(shapes(min_dims=1))
+    count = draw(st.integers(1, min(2, len(shape))))
+    normalized = shape[len(shape) - count :]
+    if math.prod(normalized) < 2:
+        shape = shape[: len(shape) - 1] + (2,)
+        normalized = shape[len(shape) - count :]
+    rng = _rng(draw)
+    arrays = [distinct(rng, shape)]
+    if draw(st.booleans()):
+        arrays += [real(rng, normalized), real(rng, normalized)]
+    return Case(tuple(arrays), {"normalized_shape": normalized})
+
+
+op("log2", lambda a: a.log2(), unary(positive), lambda a: a.log2(), ["log2"])
+op("log10", lambda a: a.log10(), unary(positive), lambda a: a.log10(), ["log10"])
+op("log2_function", lambda a: tg.log2(a) + tg.log10(a), unary(positive), lambda a: a.log2() + a.log10(),
+   ["tg.log2", "tg.log10"])  # fmt: skip
+op(
+    "cumsum",
+    lambda a, dim: a.cumsum(dim),
+    reduction(real, keepdim=False, allow_none=False, allow_tuple=False),
+    lambda a, dim: a.cumsum(dim),
+    ["cumsum"],
+)
+op(
+    "cumsum_function",
+    lambda a, dim: tg.cumsum(a, dim=dim),
+    reduction(real, keepdim=False, allow_none=False, allow_tuple=False),
+    lambda a, dim: torch.cumsum(a, dim=dim),
+    ["tg.cumsum"],
+)
+op(
+    "sort",  # the gradient goes back to each value's place (indices: tests/test_sort_einsum.py)
+    lambda a, dim, descending: a.sort(dim, descending=descending).values,
+    sort_case(),
+    lambda a, dim, descending: a.sort(dim, descending=descending).values,
+    ["sort"],
+)
+op(
+    "sort_function",
+    lambda a, dim, descending: tg.sort(a, dim, descending).values,
+    sort_case(),
+    lambda a, dim, descending: torch.sort(a, dim, descending).values,
+    ["tg.sort"],
+)
+op(
+    "topk",
+    lambda a, k, dim, largest: a.topk(k, dim, largest=largest).values,
+    topk_case(),
+    lambda a, k, dim, largest: a.topk(k, dim, largest=largest).values,
+    ["topk"],
+)
+op(
+    "topk_function",
+    lambda a, k, dim, largest: tg.topk(a, k, dim=dim, largest=largest).values,
+    topk_case(),
+    lambda a, k, dim, largest: torch.topk(a, k, dim=dim, largest=largest).values,
+    ["tg.topk"],
+)
+op(
+    "einsum",
+    lambda *arrays, equation: tg.einsum(equation, *arrays),
+    einsum_case(),
+    lambda *arrays, equation: torch.einsum(equation, *arrays),
+    ["tg.einsum"],
+)
+op(
+    "einsum_list",  # operands as one list, as torch.einsum also takes them
+    lambda a, b: tg.einsum("ij,kj->ik", [a, b]),
+    st.builds(
+        lambda rng, n, k, m: Case((real(rng, (n, k)), real(rng, (m, k))), {}),
+        st.builds(np.random.default_rng, st.integers(0, 2**32 - 1)),
+        st.integers(1, 3),
+        st.integers(1, 3),
+        st.integers(1, 3),
+    ),
+    lambda a, b: torch.einsum("ij,kj->ik", [a, b]),
+    ["tg.einsum"],
+)
+op(
+    "sum_axis_keepdims",  # NumPy's spellings of dim and keepdim
+    lambda a, dim, keepdim: a.sum(axis=dim, keepdims=keepdim) + tg.mean(a, axis=dim, keepdims=keepdim),
+    reduction(real, allow_none=False),
+    lambda a, dim, keepdim: a.sum(dim, keepdim=keepdim) + a.mean(dim, keepdim=keepdim),
+    ["sum", "mean", "tg.mean"],
+)
+op(
+    "F.embedding",
+    lambda w, index: F.embedding(tg.tensor(index), w),
+    embedding_case(),
+    lambda w, index: torch.nn.functional.embedding(torch.from_numpy(index), w),
+)
+op(
+    "F.layer_norm",
+    lambda x, *affine, normalized_shape: F.layer_norm(x, normalized_shape, *affine),
+    layer_norm_case(),
+    lambda x, *affine, normalized_shape: torch.nn.functional.layer_norm(x, normalized_shape, *affine),
+)

@@ -19,11 +19,11 @@ from .registry import REGISTRY
 
 SPEC_ATTRIBUTES = [
     "data", "grad", "requires_grad", "is_leaf", "grad_fn", "shape", "ndim", "dtype", "device",
-    "T", "size", "numel",
+    "T", "size", "numel", "nelement",
 ]  # fmt: skip
 SPEC_CONVERSION = [
     "numpy", "item", "tolist", "to", "cpu", "cuda", "float", "double", "long", "detach", "clone",
-    "requires_grad_", "__repr__",
+    "requires_grad_", "__repr__", "__format__",
 ]  # fmt: skip
 SPEC_AUTOGRAD = ["backward", "retain_grad", "register_hook"]
 SPEC_INPLACE = [
@@ -32,7 +32,7 @@ SPEC_INPLACE = [
 ]  # fmt: skip
 SPEC_NOT_DIFFERENTIABLE = [
     "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__and__", "__or__", "__invert__",
-    "argmax", "argmin", "all", "any",
+    "argmax", "argmin", "all", "any", "argsort", "isclose", "allclose", "multinomial", "histogram",
 ]  # fmt: skip
 SPEC_DIFFERENTIABLE = [
     # arithmetic and its reflected forms
@@ -42,9 +42,10 @@ SPEC_DIFFERENTIABLE = [
     # elementwise
     "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid", "relu",
     "leaky_relu", "elu", "gelu", "softplus", "sign", "clamp", "clip", "reciprocal", "square",
-    "maximum", "minimum", "where",
+    "maximum", "minimum", "where", "log2", "log10",
     # reductions
     "sum", "mean", "var", "std", "max", "min", "prod", "logsumexp", "norm", "softmax", "log_softmax",
+    "cumsum", "sort", "topk",
     # shape
     "reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "expand",
     "broadcast_to", "repeat", "flip", "__getitem__", "gather", "chunk", "split", "matmul",
@@ -52,7 +53,7 @@ SPEC_DIFFERENTIABLE = [
     "T", "to", "float", "double", "clone",
 ]  # fmt: skip
 # the functional forms the SPEC's top level names (differentiable ones)
-SPEC_FUNCTIONS = ["tg.cat", "tg.stack", "tg.where", "tg.maximum", "tg.minimum", "tg.matmul"]
+SPEC_FUNCTIONS = ["tg.cat", "tg.stack", "tg.where", "tg.maximum", "tg.minimum", "tg.matmul", "tg.einsum"]
 
 # ---- running every entry once (a few drawn cases) and recording what it touched ------------------------
 

@@ -19,7 +19,7 @@ def small_mlp():
 
 
 def mlp_loss(model):
-    x = tg.tensor(np.linspace(-1, 1, 12).reshape(4, 3))
+    x = tg.tensor(np.linspace(-1, 1, 12).reshape(4, 3), dtype=tg.float32)
     y = tg.tensor([0, 1, 1, 0])
     return nn.functional.cross_entropy(model(x), y)
 

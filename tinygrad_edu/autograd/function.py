@@ -115,9 +115,9 @@ class Op:
             if isinstance(arg, Tensor):
                 if first is None:
                     first = arg
-                elif type(arg.data) is not type(first.data):
+                elif type(arg._data) is not type(first._data):
                     _raise_mixed_devices(cls, first, arg)
-                arrays.append(arg.data)
+                arrays.append(arg._data)
                 needs_grad.append(arg._requires_grad)
             else:  # a NumPy scalar acts as a Python number (np.float64 must not widen float32)
                 arrays.append(arg.item() if isinstance(arg, np.generic) else arg)

@@ -5,7 +5,7 @@ engine builds a graph of the backward pass it hands in Tensors and this namespac
 so the same line is recorded and can be differentiated again (gradgradcheck, Hessians).
 """
 
-from ..ops import elementwise, movement
+from ..ops import elementwise, linalg, movement
 
 
 def abs(x):
@@ -70,6 +70,14 @@ def sum(x, axis=None, keepdims=False):
 
 def prod(x, axis=None, keepdims=False):
     return x.prod(axis, keepdim=keepdims)
+
+
+def cumsum(x, axis):
+    return x.cumsum(axis)
+
+
+def einsum(equation, *operands):
+    return linalg.Einsum.apply(equation, *operands)
 
 
 def softmax(x, axis):

@@ -15,12 +15,13 @@ works here means the same in PyTorch.
 
 import numbers
 
+from ..backend.generator import sampler
 from ..factories import arange
 from ..ops.conv import AvgPool2d, Conv2d, Fold, MaxPool2d, Unfold, Window, im2col
 from ..ops.linalg import Linear
 from ..ops.loss import BinaryCrossEntropy, SoftmaxCrossEntropy
 from ..ops.movement import Pad
-from ..tensor import Tensor, _promoted, where
+from ..tensor import Tensor, _promoted, _same_float_dtype, where
 
 # ======================================================================================================
 # activations (the Tensor methods, in PyTorch's functional spelling)
@@ -83,11 +84,12 @@ def log_softmax(input, dim, dtype=None):
     return (input if dtype is None else input.to(dtype)).log_softmax(dim)
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
     """Inverted dropout (Srivastava et al. 2014): zero each element with probability ``p`` and scale
     the rest by 1/(1 − p), so the expected value is unchanged; the identity when not ``training``.
 
-    The mask comes from the input's backend generator (``tg.manual_seed`` makes it repeatable).
+    The mask comes from ``generator`` (a ``tg.Generator``) when given, else from the input's backend
+    stream (``tg.manual_seed`` makes it repeatable).
     """
     if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p!r}")
@@ -96,7 +98,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p == 1:
         return input * 0.0
     xp = input._backend()
-    keep = xp.rng.random(input.shape) >= p
+    keep = sampler(xp, generator).random(input.shape) >= p
     scale = xp.asarray(xp.astype(keep, input.dtype) * (1.0 / (1.0 - p)))  # 0-d draws come as scalars
     return input * Tensor._make(scale)
 
@@ -202,6 +204,7 @@ def linear(input, weight, bias=None):
             f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape} "
             "(weight is (out_features, in_features); the input's last dim must be in_features)"
         )
+    _same_float_dtype(input, weight, "linear")
     if weight.ndim == 1 or input.ndim == 1:  # vector forms: matmul's rules
         out = input.matmul(weight.t())
         return out if bias is None else out + bias
@@ -209,6 +212,77 @@ def linear(input, weight, bias=None):
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)
     return Linear.apply(input, weight, bias)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, *, _op="embedding"):
+    """The rows of ``weight`` (num_embeddings, embedding_dim) that the integer ``input`` picks:
+    ``weight[input]``, of shape input.shape + (embedding_dim,). Its gradient adds each output row's
+    gradient into the row it came from (repeated indices accumulate); the row ``padding_idx`` gets
+    none, as in PyTorch.
+    """
+    _require_tensor(input, _op, "input")
+    _require_tensor(weight, _op, "weight")
+    if max_norm is not None:
+        raise NotImplementedError(f"{_op}: max_norm is not supported")
+    if input.dtype.kind not in "iu":
+        raise TypeError(f"{_op}: expected an integer tensor of indices (int64 or int32), got {input.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(
+            f"{_op}: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}"
+        )
+    rows = weight.shape[0]
+    if input.numel():
+        low, high = int(input.min().item()), int(input.max().item())
+        if low < 0 or high >= rows:
+            bad = high if high >= rows else low
+            raise IndexError(
+                f"{_op}: index {bad} is out of range for {rows} embeddings (num_embeddings={rows}; "
+                f"indices must lie in [0, {rows - 1}])"
+            )
+    out = weight[input]
+    if padding_idx is not None:
+        padding_idx = _padding_index(padding_idx, rows, _op)
+        if weight.requires_grad:  # the same values, but the padding row's copies carry no gradient
+            keep = (input != padding_idx).unsqueeze(-1)
+            out = where(keep, out, weight.detach()[input])
+    return out
+
+
+def _padding_index(padding_idx, rows, op):
+    """``padding_idx`` as a row number in [0, rows) (negative counts from the end, as in PyTorch)."""
+    if not -rows <= padding_idx < rows:
+        raise ValueError(f"{op}: padding_idx {padding_idx} must be within num_embeddings ({rows})")
+    return padding_idx % rows
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims (Ba, Kiros & Hinton 2016):
+    y = (x − μ) / √(σ² + ε) · γ + β, with μ and the biased σ² of each sample's last dims.
+
+    Written with differentiable ops, so its gradients (and second derivatives) follow from theirs.
+    """
+    _require_tensor(input, "layer_norm", "input")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape or input.shape[input.ndim - len(shape) :] != shape or input.ndim < len(shape):
+        raise RuntimeError(
+            f"layer_norm: input of shape {input.shape} does not end in normalized_shape {shape} "
+            "(it normalises over the last dims, which must have exactly these sizes)"
+        )
+    _check_float(input, "layer_norm", "input")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(value.shape) != shape:
+            raise RuntimeError(
+                f"layer_norm: {name} has shape {value.shape}, expected normalized_shape {shape}"
+            )
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    centered = input - input.mean(dims, keepdim=True)
+    variance = (centered * centered).mean(dims, keepdim=True)
+    out = centered * (variance + eps).rsqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
 
 
 # ======================================================================================================
@@ -232,7 +306,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     x, unbatched = _batched(input, "conv2d")
     _check_float(x, "conv2d", "input")
     if weight.dtype != x.dtype or (bias is not None and bias.dtype != x.dtype):
-        raise TypeError(
+        raise RuntimeError(
             f"conv2d: input ({x.dtype}), weight ({weight.dtype}) and bias "
             f"({None if bias is None else bias.dtype}) must have the same dtype"
         )

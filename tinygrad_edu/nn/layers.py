@@ -94,19 +94,124 @@ class Dropout(Module):
     """Zero each element with probability ``p`` and scale the rest by 1/(1−p) while training
     (inverted dropout, Srivastava et al. 2014); the identity in ``eval()`` mode."""
 
-    def __init__(self, p=0.5, inplace=False):
+    def __init__(self, p=0.5, inplace=False, *, generator=None):
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: dropout probability has to be between 0 and 1, but got {p}")
         self.p = p
         self.inplace = inplace  # accepted for PyTorch compatibility; the result is always a new tensor
+        self.generator = generator  # a tg.Generator for the masks (None: the device's stream)
 
     def forward(self, input):
         """Randomly zeroed and rescaled input (training), or the input (eval)."""
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, generator=self.generator)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Embedding(Module):
+    """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) is the vector of index i.
+
+    ``weight`` starts as N(0, 1) samples, as in PyTorch; the row ``padding_idx`` (if given) starts at
+    zero and receives no gradient.
+
+    >>> emb = nn.Embedding(27, 10)
+    >>> emb(tg.tensor([[1, 2], [3, 26]])).shape
+    (2, 2, 10)
+    """
+
+    def __init__(
+        self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, *, _weight=None,
+        _freeze=False, device=None, dtype=None,
+    ):  # fmt: skip
+        super().__init__()
+        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"Embedding: {name} must be a non-negative int, got {value!r}")
+        if max_norm is not None:
+            raise NotImplementedError("Embedding: max_norm is not supported")
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.padding_idx = (
+            None if padding_idx is None else F._padding_index(padding_idx, num_embeddings, "Embedding")
+        )
+        self.max_norm = None
+        if _weight is None:
+            self.weight = _fresh_parameter(num_embeddings, embedding_dim, device=device, dtype=dtype)
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(
+                    f"Embedding: _weight has shape {_weight.shape}, "
+                    f"expected ({num_embeddings}, {embedding_dim})"
+                )
+            self.weight = Parameter(_weight.detach().clone(), requires_grad=not _freeze)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+        """An Embedding whose weight is a copy of the 2-D ``embeddings`` (frozen unless ``freeze=False``)."""
+        if embeddings.ndim != 2:
+            raise ValueError(
+                f"Embedding.from_pretrained: embeddings must be 2-D, got shape {embeddings.shape}"
+            )
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx, _weight=embeddings, _freeze=freeze)
+
+    def reset_parameters(self):
+        """Fresh N(0, 1) rows (the padding row zero)."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0.0
+
+    def forward(self, input):
+        """The rows of ``weight`` that ``input`` (integer indices of any shape) picks."""
+        return F.embedding(input, self.weight, self.padding_idx, _op="Embedding")
+
+    def extra_repr(self):
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last dims ``normalized_shape`` to zero mean and unit variance,
+    then scale and shift elementwise (Ba et al. 2016): y = (x − μ) / √(σ² + ε) · γ + β.
+
+    Unlike BatchNorm it needs no batch statistics: training and eval compute the same thing.
+    """
+
+    def __init__(
+        self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None
+    ):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape = shape
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(factories.ones(*shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(factories.zeros(*shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        """γ = 1, β = 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        """The normalised, scaled and shifted input."""
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 def batch_norm(

@@ -55,3 +55,40 @@ class Linear(Op):
 def _as_rows(xp, array):
     """A (…, n) array as a matrix with n columns (a 2-D array as it is)."""
     return array if array.ndim == 2 else xp.reshape(array, (-1, array.shape[-1]))
+
+
+class Einsum(Op):
+    """y = einsum(equation, a, b, ...);  the gradient of each operand is the einsum of the output's
+    gradient with the other operands, e.g. for "ij,jk->ik": da = einsum("ik,jk->ij", dy, b).
+
+    ``tg.einsum`` hands over a canonical equation: explicit output, no ellipsis, no subscript twice in
+    one operand, and one size per subscript. An operand's subscript that appears nowhere else was
+    summed over: its gradient is broadcast back along it.
+    """
+
+    @staticmethod
+    def forward(ctx, equation, *operands):
+        ctx.save_for_backward(*operands)
+        ctx.equation = equation
+        return ctx.xp.einsum(equation, *operands)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        xp = ctx.xp
+        inputs, output = ctx.equation.split("->")
+        terms = inputs.split(",")
+        grads = [None]
+        for i, (term, operand) in enumerate(zip(terms, operands)):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            others = [t for j, t in enumerate(terms) if j != i]
+            kept = "".join(c for c in term if c in output or any(c in t for t in others))
+            rest = [o for j, o in enumerate(operands) if j != i]
+            g = xp.einsum(",".join([output, *others]) + "->" + kept, grad, *rest)
+            if kept != term:  # subscripts summed within this operand alone: broadcast back along them
+                shape = tuple(n if c in kept else 1 for c, n in zip(term, operand.shape))
+                g = xp.broadcast_to(xp.reshape(g, shape), operand.shape)
+            grads.append(g)
+        return tuple(grads)

@@ -95,6 +95,20 @@ def _reduced_shape(shape, axis):
     return tuple(n for i, n in enumerate(shape) if i not in axis)
 
 
+class CumSum(Op):
+    """yᵢ = Σ_{j≤i} xⱼ along axis;  dxⱼ = Σ_{i≥j} dyᵢ: the running sum of the gradient taken from the end."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return ctx.xp.cumsum(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp, axis = ctx.xp, ctx.axis
+        return xp.flip(xp.cumsum(xp.flip(grad, (axis,)), axis=axis), (axis,)), None
+
+
 class Prod(Op):
     """y = Π x over axis;  dy/dxᵢ = Π_{j≠i} xⱼ, computed without dividing by zero."""
 
