@@ -172,6 +172,7 @@ class Optimizer:
             new_state[params[i]] = {k: self._restored(params[i], k, v, i) for k, v in entries.items()}
         for group in new_groups:
             self._check_hyperparameters(group)
+        self._check_state_keys(new_groups, new_state)
         self.param_groups[:] = new_groups
         self.state = new_state
 
@@ -212,6 +213,20 @@ class Optimizer:
             )
         dtype = param.dtype if is_floating(value.dtype) else None
         return Tensor(value, dtype=dtype, device=param.device)  # a copy on the parameter's device
+
+    def _check_state_keys(self, groups, state):
+        """Each restored state must hold what this optimizer's own state holds (an SGD state loaded into
+        Adam lacks ``step`` and would fail only at the next ``step()``), so check it at load time."""
+        pairs = [(param, group) for group in groups for param in group["params"]]
+        for index, (param, group) in enumerate(pairs):
+            if param not in state:
+                continue
+            missing = sorted(set(self._init_state(param, group)) - set(state[param]))
+            if missing:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: the state of parameter {index} lacks "
+                    f"{missing} (it has {sorted(state[param])}): was it saved by another optimizer?"
+                )
 
     def _check(self, ok, what, value, rule):
         """Raise ``ValueError("<Optimizer>: invalid <what> <value> (<rule>)")`` unless ``ok``."""
