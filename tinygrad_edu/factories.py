@@ -1,5 +1,7 @@
 """Functions that make new tensors: ``tg.zeros``, ``tg.randn``, ``tg.arange``, ... (PyTorch's signatures)."""
 
+import numpy as np
+
 from . import backend as backends
 from . import dtypes
 from .tensor import Tensor, _shape_arg
@@ -21,6 +23,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 def from_numpy(array):
     """A CPU tensor that shares memory with the NumPy ``array``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    dtypes.check_supported(array.dtype, "from_numpy")
     return Tensor._make(backends.get_backend("cpu").from_numpy(array))
 
 

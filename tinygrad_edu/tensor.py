@@ -8,6 +8,7 @@ its ``Function`` (in ``ops/``), so a reader can jump from ``a * b`` to ``Mul``.
 
 import collections
 import numbers
+import operator
 import reprlib
 
 import numpy as np
@@ -29,7 +30,7 @@ class Tensor:
     tensor([2., 4., 6.], shape=(3,), dtype=float32, device='cpu')
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_grad", "_hooks", "_requires_grad", "_retains_grad", "_vc", "data")
+    __slots__ = ("__weakref__", "_ctx", "_data", "_grad", "_hooks", "_requires_grad", "_retains_grad", "_vc")
     __hash__ = object.__hash__  # tensors are dict keys by identity (== is elementwise)
     __array_priority__ = 1000  # numpy_array * tensor calls Tensor.__rmul__
 
@@ -44,16 +45,19 @@ class Tensor:
         else:
             target = _backend_module.get_backend()  # host data goes to the default device
         dtype = None if dtype is None else dtypes.to_dtype(dtype)
+        if hasattr(data, "dtype"):  # arrays: no object, string, date or record arrays
+            dtypes.check_supported(data.dtype, "tensor")
         if source is not None and source is not target:
             data = source.to_numpy(data)  # moving between devices goes through the host
         elif not hasattr(data, "dtype"):  # Python numbers and (nested) lists
             data = _plain(data)
             dtype = dtype or dtypes.infer_dtype(data)
         try:
-            self.data = target.array(data, dtype=dtype)
-        except (TypeError, ValueError) as error:  # ragged lists, unconvertible values
-            kind = TypeError if isinstance(error, TypeError) else ValueError
-            raise kind(f"tensor: cannot build a {dtype} tensor from {reprlib.repr(data)}: {error}") from None
+            self._data = target.array(data, dtype=dtype)
+        except (TypeError, ValueError, OverflowError) as error:  # ragged lists, unconvertible values
+            raise type(error)(
+                f"tensor: cannot build a {dtype} tensor from {reprlib.repr(data)}: {error}"
+            ) from None
         self._grad = None
         self._ctx = None
         self._vc = [0]
@@ -67,7 +71,7 @@ class Tensor:
     def _make(data, requires_grad=False, ctx=None, version_cell=None):
         """Wrap a backend array without copying or checks (the fast path every op uses)."""
         t = _new(Tensor)
-        t.data = data
+        t._data = data
         t._requires_grad = requires_grad
         t._ctx = ctx
         t._grad = None
@@ -87,6 +91,22 @@ class Tensor:
         return Tensor(value, device=self.device)
 
     # ---- attributes --------------------------------------------------------------------------------
+
+    def _set_data(self, value):
+        """``t.data = other_tensor`` takes that tensor's array (shared, as in PyTorch); a backend array
+        is taken as it is. Anything else (a list, a number) is refused, as PyTorch refuses it."""
+        if isinstance(value, Tensor):
+            value = value._data
+        elif type(value) not in _BY_ARRAY_TYPE:
+            raise TypeError(
+                f"data: expected a Tensor or an array, got {type(value).__name__} {reprlib.repr(value)}; "
+                "write t.data = tg.tensor(...) or t.copy_(...)"
+            )
+        dtypes.check_supported(value.dtype, "data")
+        self._data = value
+
+    # The backend array. Read through attrgetter (C code), because every op reads it.
+    data = property(operator.attrgetter("_data"), _set_data)
 
     @property
     def shape(self):
@@ -712,8 +732,9 @@ class Tensor:
         return (centered * centered).sum(axes, keepdim=keepdim) / max(count - correction, 0)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        """The standard deviation over ``dim`` (√var)."""
-        return self.var(dim, unbiased=unbiased, keepdim=keepdim, correction=correction).sqrt()
+        """The standard deviation over ``dim`` (√var); where the input is constant (var = 0) its
+        gradient is 0, as PyTorch's, not ∞ · 0 = NaN."""
+        return _zero_safe_root(self.var(dim, unbiased=unbiased, keepdim=keepdim, correction=correction), 2)
 
     def max(self, dim=None, keepdim=False):
         """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``."""
