@@ -12,6 +12,22 @@ def _new(array, requires_grad):
     return tensor.requires_grad_(True) if requires_grad else tensor
 
 
+def _sizes(size, op):
+    """A shape from ints or one sequence, each size ≥ 0 (NumPy's "negative dimensions are not allowed"
+    would not say which function or which size)."""
+    shape = _shape_arg(size, op)
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"{op}: sizes must be non-negative, got {shape}")
+    return shape
+
+
+def _count(n, what, op):
+    """An int ≥ 0 (a matrix side, a number of steps)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise RuntimeError(f"{op}: {what} must be a non-negative int, got {n!r}")
+    return int(n)
+
+
 def _float_or(dtype):
     return dtypes.default_float() if dtype is None else dtypes.to_dtype(dtype)
 
@@ -32,13 +48,13 @@ def from_numpy(array):
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros: ``tg.zeros(2, 3)``."""
     xp = backends.get_backend(device)
-    return _new(xp.zeros(_shape_arg(size, "zeros"), dtype=_float_or(dtype)), requires_grad)
+    return _new(xp.zeros(_sizes(size, "zeros"), dtype=_float_or(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of ones."""
     xp = backends.get_backend(device)
-    return _new(xp.ones(_shape_arg(size, "ones"), dtype=_float_or(dtype)), requires_grad)
+    return _new(xp.ones(_sizes(size, "ones"), dtype=_float_or(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
@@ -50,13 +66,14 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with ``fill_value`` (its dtype follows the value, as in PyTorch)."""
     xp = backends.get_backend(device)
     dtype = dtypes.infer_dtype(fill_value) if dtype is None else dtypes.to_dtype(dtype)
-    return _new(xp.full(_shape_arg((size,), "full"), fill_value, dtype=dtype), requires_grad)
+    return _new(xp.full(_sizes((size,), "full"), fill_value, dtype=dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The n×m identity matrix."""
     xp = backends.get_backend(device)
-    return _new(xp.eye(n, n if m is None else m, dtype=_float_or(dtype)), requires_grad)
+    rows, columns = _count(n, "n", "eye"), _count(n if m is None else m, "m", "eye")
+    return _new(xp.eye(rows, columns, dtype=_float_or(dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -65,6 +82,11 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must be non-zero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"arange: start={start}, end={end} and step={step}: "
+            "the bounds are inconsistent with the step's sign"
+        )
     if dtype is None:
         whole = all(isinstance(v, int) for v in (start, end, step))
         dtype = dtypes.int64 if whole else dtypes.default_float()
@@ -75,20 +97,21 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     xp = backends.get_backend(device)
+    steps = _count(steps, "steps", "linspace")
     return _new(xp.linspace(start, end, steps, dtype=_float_or(dtype)), requires_grad)
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Samples from U[0, 1)."""
     xp = backends.get_backend(device)
-    shape, dtype = _shape_arg(size, "rand"), _float_or(dtype)
+    shape, dtype = _sizes(size, "rand"), _float_or(dtype)
     return _new(xp.astype(xp.rng.random(shape), dtype), requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Samples from the standard normal distribution."""
     xp = backends.get_backend(device)
-    shape, dtype = _shape_arg(size, "randn"), _float_or(dtype)
+    shape, dtype = _sizes(size, "randn"), _float_or(dtype)
     return _new(xp.astype(xp.rng.standard_normal(shape), dtype), requires_grad)
 
 
@@ -98,15 +121,19 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
         low, high, size = 0, low, high
     if high is None or size is None:
         raise TypeError("randint: expected randint(high, size) or randint(low, high, size)")
+    if not low < high:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     xp = backends.get_backend(device)
     dtype = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
-    return _new(xp.astype(xp.rng.integers(low, high, _shape_arg((size,), "randint")), dtype), requires_grad)
+    return _new(xp.astype(xp.rng.integers(low, high, _sizes((size,), "randint")), dtype), requires_grad)
 
 
 def randperm(n, dtype=None, device=None):
     """A random permutation of 0 .. n−1."""
     xp = backends.get_backend(device)
-    order = xp.argsort(xp.rng.random(n))  # sorting uniform keys: a uniformly random permutation
+    order = xp.argsort(
+        xp.rng.random(_count(n, "n", "randperm"))
+    )  # sorting uniform keys: a uniformly random permutation
     return _new(xp.astype(order, dtypes.int64 if dtype is None else dtype), False)
 
 

@@ -151,6 +151,11 @@ class Tensor:
                 raise RuntimeError(
                     f"grad: assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
                 )
+            if value.dtype != self.dtype or value.device != self.device:
+                raise RuntimeError(
+                    f"grad: assigned grad is a {value.dtype} tensor on {value.device}, but the tensor is "
+                    f"{self.dtype} on {self.device}; they must match"
+                )
         self._grad = value
 
     @property
@@ -814,8 +819,8 @@ class Tensor:
 
     def view(self, *shape):
         """The same elements in a new shape (as ``reshape``; a view when the data allows)."""
-        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
-            return self.to(shape[0])  # view(dtype)
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
+            return _view_as_dtype(self, shape[0])
         shape = _shape_arg(shape, "view")
         return Reshape.apply(self, _check_reshape(self, shape, "view"))
 
@@ -1056,11 +1061,15 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0):
         """Fill with samples from U(a, b), in place."""
+        if not a <= b:
+            raise RuntimeError(f"uniform_: expects a range [a, b) with a <= b, got a={a}, b={b}")
         sample = self._backend().rng.random(self.shape) * (b - a) + a
         return _inplace(self, "uniform_", None, lambda d: _setitem(d, Ellipsis, sample))
 
     def normal_(self, mean=0.0, std=1.0):
         """Fill with samples from N(mean, std²), in place."""
+        if not std >= 0:
+            raise RuntimeError(f"normal_: expects std >= 0, got std={std}")
         sample = self._backend().rng.standard_normal(self.shape) * std + mean
         return _inplace(self, "normal_", None, lambda d: _setitem(d, Ellipsis, sample))
 
@@ -1249,6 +1258,22 @@ def _values_and_indices(tensor, dim, keepdim, indices):
     if not keepdim and tensor.ndim:
         values, indices = values.squeeze(d), indices.squeeze(d)
     return ValuesIndices(values, indices)
+
+
+def _view_as_dtype(tensor, dtype):
+    """``view(dtype)``: the same bytes read as another dtype (PyTorch's bit reinterpretation, not a
+    cast: ``tg.tensor([1.0]).view(tg.int32)`` is 1065353216). It shares memory and the version counter
+    with ``tensor``, and does not require grad (bits have no gradient)."""
+    dtype = dtypes.to_dtype(dtype)
+    if dtype == tensor.dtype:
+        return tensor.view(tensor.shape)
+    try:
+        data = tensor.data.view(dtype)
+    except (ValueError, TypeError) as error:
+        raise RuntimeError(
+            f"view: cannot view a {tensor.dtype} tensor of shape {tensor.shape} as {dtype}: {error}"
+        ) from None
+    return Tensor._make(data, version_cell=tensor._vc)
 
 
 def _zero_safe_root(total, p):
