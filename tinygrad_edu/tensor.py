@@ -365,6 +365,8 @@ class Tensor:
             raise RuntimeError(
                 "register_hook: cannot register a hook on a tensor that doesn't require gradient"
             )
+        if not callable(hook):  # caught now, not in the middle of a later backward
+            raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__} {hook!r}")
         if self._hooks is None:
             self._hooks = {}
         return RemovableHandle(self._hooks, hook)
