@@ -234,7 +234,7 @@ def _fsync_directory(directory):
 # zipfile or NumPy exception.
 
 MAX_STRUCTURE_BYTES = 16 * 2**20  # thousands of tensors need well under 1 MiB of JSON
-_CHUNK = 2**20  # arrays are read 1 MiB at a time
+_CHUNK = 2**16  # arrays are read 64 KiB at a time: the only memory beyond the array itself
 
 
 class CheckpointError(ValueError):
@@ -268,9 +268,9 @@ def _archive_errors():
 class _Archive:
     """The members of a checkpoint's zip file, each checked before it is read."""
 
-    def __init__(self, file, size, name):
+    def __init__(self, zip_file, size, name):
         self.name = name
-        self.zip = zipfile.ZipFile(file)
+        self.zip = zip_file
         self.members = {}
         for info in self.zip.infolist():
             self._check_member(info, size)
@@ -307,7 +307,10 @@ class _Archive:
             )
         try:
             return json.loads(self.zip.read(info).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        except (
+            ValueError,
+            RecursionError,
+        ) as error:  # bad UTF-8 or JSON, a 10,000-digit number, deep nesting
             raise CheckpointError(
                 f"load: {self.name} is not a tinygrad_edu checkpoint (unreadable {STRUCTURE}: {error})"
             ) from None
@@ -341,6 +344,8 @@ def _read_npy(member, size, name, key):
             f"member {key!r} holds dtype {dtype}; a checkpoint holds only numbers and bools "
             "(string, object, date and record arrays are refused)",
         )
+    if any(n < 0 for n in shape):
+        raise _corrupt(name, f"member {key!r} declares the negative shape {shape}")
     count = math.prod(shape)
     header = member.tell()
     if header + count * dtype.itemsize != size:
@@ -437,7 +442,11 @@ def load(f, map_location=None, weights_only=True):
 def _load_file(file, name, size, map_location):
     """Open the archive, check its header, decode it; any failure inside the file is a CheckpointError."""
     try:
-        archive = _Archive(file, size, name)
+        zip_file = zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error) as error:
+        raise CheckpointError(f"load: {name} is not a tinygrad_edu checkpoint ({error})") from None
+    try:
+        archive = _Archive(zip_file, size, name)
         header = archive.structure()
         _check_header(header, name)
         return _Decoder(archive, map_location).decode(header["root"])
@@ -447,8 +456,6 @@ def _load_file(file, name, size, map_location):
         if str(error).startswith("load:"):  # a tensor saved on a device that is not usable here
             raise
         raise _corrupt(name, error) from None
-    except zipfile.BadZipFile as error:
-        raise CheckpointError(f"load: {name} is not a tinygrad_edu checkpoint ({error})") from None
     except (*_archive_errors(), AttributeError, RecursionError) as error:
         raise _corrupt(name, f"{type(error).__name__}: {error}") from None
 
