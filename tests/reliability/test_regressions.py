@@ -104,6 +104,45 @@ def test_one_no_grad_object_in_many_threads():
     assert tg.is_grad_enabled()
 
 
+def test_interleaved_blocks_of_one_object_in_two_threads():
+    """Thread A enters, thread B enters, A leaves first: each must restore its own mode."""
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    errors, after = [], {}
+
+    def a():
+        try:
+            with SHARED:
+                a_in.set()
+                b_in.wait(5)
+            after["a"] = tg.is_grad_enabled()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            a_in.set()
+            a_out.set()
+
+    def b():
+        try:
+            a_in.wait(5)
+            with SHARED:
+                b_in.set()
+                a_out.wait(5)
+                after["b inside"] = tg.is_grad_enabled()
+            after["b"] = tg.is_grad_enabled()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            b_in.set()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert after == {"a": True, "b inside": False, "b": True}
+
+
 def test_nesting_one_object_and_set_grad_enabled_still_work():
     with SHARED:
         with SHARED:
