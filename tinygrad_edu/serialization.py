@@ -443,8 +443,10 @@ def _load_file(file, name, size, map_location):
     """Open the archive, check its header, decode it; any failure inside the file is a CheckpointError."""
     try:
         zip_file = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error) as error:
-        raise CheckpointError(f"load: {name} is not a tinygrad_edu checkpoint ({error})") from None
+    except _archive_errors() as error:  # not a zip file, or one too damaged to list its members
+        raise CheckpointError(
+            f"load: {name} is not a tinygrad_edu checkpoint ({type(error).__name__}: {error})"
+        ) from None
     try:
         archive = _Archive(zip_file, size, name)
         header = archive.structure()

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import pickle
+import random
 import struct
 import tracemalloc
 import zipfile
@@ -71,6 +72,17 @@ def refuse(path, *phrases):
     for phrase in phrases:
         assert phrase in message, f"{phrase!r} not in: {message}"
     return message
+
+
+def needs_zip_version(path, version):
+    """Claim in the central directory that the members need zip version ``version`` to extract."""
+    data = bytearray(path.read_bytes())
+    start = 0
+    while (start := data.find(b"PK\x01\x02", start)) != -1:
+        struct.pack_into("<H", data, start + 6, version)
+        start += 4
+    path.write_bytes(bytes(data))
+    return path
 
 
 def encrypted_flag(path):
@@ -212,6 +224,11 @@ def hostile_files(tmp):
             **{"0": npy_bytes(np.arange(3))},
         ),
         "corrupt",
+    )
+    add(
+        "zip version 10.9",
+        needs_zip_version(checkpoint_with(tmp / "fa.npz", one_array(), **{"0": npy_bytes(good)}), 109),
+        "not a tinygrad_edu checkpoint",
     )
     deep = "[" * 100_000 + "]" * 100_000
     add("deeply nested structure", write_zip(tmp / "v.npz", {"structure.json": deep}), "structure.json")
@@ -387,6 +404,42 @@ def test_every_byte_of_the_structure_is_covered_by_a_check(original, tmp_path):
         if not same(loaded, expected):
             silent.append(i)
     assert not silent, f"flipping these bytes changed the data silently: {silent}"
+
+
+def corrupted_copies(data, count, seed=14):
+    """``count`` random corruptions of ``data``: flipped bits, overwritten runs, truncations, garbage."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        damaged = bytearray(data)
+        kind = rng.randrange(4)
+        if kind == 0:
+            for _ in range(rng.randint(1, 4)):
+                damaged[rng.randrange(len(damaged))] ^= 1 << rng.randrange(8)
+        elif kind == 1:
+            start = rng.randrange(len(damaged))
+            damaged[start : start + rng.randint(1, 64)] = rng.randbytes(rng.randint(1, 64))
+        elif kind == 2:
+            del damaged[rng.randrange(len(damaged)) :]
+        else:
+            damaged += rng.randbytes(rng.randint(1, 256))
+        yield bytes(damaged)
+
+
+def test_random_corruptions_load_identically_or_are_refused(original, tmp_path):
+    _, data, expected = original
+    path = tmp_path / "damaged.npz"
+    outcomes = {"identical": 0, "refused": 0}
+    for damaged in corrupted_copies(data, 400):
+        path.write_bytes(damaged)
+        try:
+            loaded = tg.load(path)
+        except ValueError as error:
+            assert str(error).startswith("load:"), error
+            outcomes["refused"] += 1
+            continue
+        assert same(loaded, expected), "a damaged checkpoint loaded different data without an error"
+        outcomes["identical"] += 1
+    assert outcomes["refused"] > 200, outcomes  # most corruptions are caught, not ignored
 
 
 # ---- memory: loading never needs much more than the largest legitimate array ---------------------------
