@@ -60,3 +60,30 @@ def test_every_stricter_case_says_why(case):
 
 def test_the_table_is_large_enough():
     assert len(CASES) >= 150, len(CASES)
+
+
+# ---- the command line: a bad argument exits non-zero and names it on stderr ------------------------------
+
+CLI_CASES = [
+    (["bogus"], "bogus"),
+    (["lab", "no-such-tutorial"], "no-such-tutorial"),
+    (["demo", "--epochs", "-3"], "--epochs must be at least 1, got -3"),
+    (["demo", "--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+    (["demo", "--epochs", "x"], "'x'"),
+    (["demo", "--lr", "fast"], "'fast'"),
+    (["selfcheck", "--seed", "1.5"], "'1.5'"),
+    (["info", "--verbose"], "--verbose"),
+]
+
+
+@pytest.mark.cpu_only
+@pytest.mark.parametrize("argv, mention", CLI_CASES, ids=[" ".join(argv) for argv, _ in CLI_CASES])
+def test_cli_bad_arguments(argv, mention, capsys):
+    from tinygrad_edu import cli
+
+    try:
+        code = cli.main(argv)
+    except SystemExit as exit:  # argparse's own errors
+        code = exit.code
+    assert code not in (0, None)
+    assert mention in capsys.readouterr().err
