@@ -160,6 +160,20 @@ def optimizer_load(lib, state):
     return sgd(lib).load_state_dict(state)
 
 
+def adam_state(lib, **entries):
+    """A state dict of Adam over one 2-element parameter, with ``entries`` replaced."""
+    state = {"step": 1, "exp_avg": lib.ones(2), "exp_avg_sq": lib.ones(2), **entries}
+    group = {
+        "params": [0],
+        "lr": 0.1,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0,
+        "amsgrad": False,
+    }
+    return {"state": {0: state}, "param_groups": [group]}
+
+
 def data_loader(lib, **kwargs):
     dataset = tensor_dataset(lib, lib.ones(4, 2))
     return data_module(lib).DataLoader(dataset, **kwargs)
@@ -898,6 +912,24 @@ CASES = [
         "load_state_dict",
         "(3,)",
         torch="stricter: PyTorch accepts the wrong-shaped state and fails at the next step()",
+    ),
+    case(
+        "optimizer load step not a number",
+        lambda lib: lib.optim.Adam([leaf(lib, 2)]).load_state_dict(adam_state(lib, step="abc")),
+        ValueError,
+        "load_state_dict",
+        "'abc'",
+        torch="stricter: PyTorch loads the string and fails at the next step()",
+    ),
+    case(
+        "optimizer load string state",
+        lambda lib: lib.optim.Adam([leaf(lib, 2)]).load_state_dict(
+            adam_state(lib, exp_avg=np.array(["a", "b"]))
+        ),
+        ValueError,
+        "load_state_dict",
+        "<U1",
+        torch="stricter: PyTorch loads the array as it is and fails at the next step()",
     ),
     # -- schedulers --------------------------------------------------------------------------------------
     case(

@@ -201,14 +201,25 @@ class Optimizer:
 
     def _restored(self, param, key, value, index):
         """A saved state value as this optimizer keeps it: a number, or a tensor beside ``param``."""
+        name = type(self).__name__
         if key in self.number_state:
             number = _plain_value(value, None)
+            if not _is_number(number):
+                raise ValueError(
+                    f"{name}.load_state_dict: state {key!r} of parameter {index} must be a number, "
+                    f"got {number!r}"
+                )
             return int(number) if key == "step" else float(number)
         if not hasattr(value, "shape"):
             return value
+        if value.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{name}.load_state_dict: state {key!r} of parameter {index} has dtype {value.dtype}; "
+                "optimizer state holds numbers"
+            )
         if tuple(value.shape) != tuple(param.shape):
             raise ValueError(
-                f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index} has shape "
+                f"{name}.load_state_dict: state {key!r} of parameter {index} has shape "
                 f"{tuple(value.shape)}, the parameter has shape {tuple(param.shape)}"
             )
         dtype = param.dtype if is_floating(value.dtype) else None
