@@ -191,6 +191,55 @@ EDGES = [
 ]
 
 
+def lib_of(x):
+    """tinygrad_edu or torch, whichever ``x`` belongs to."""
+    return tg if isinstance(x, tg.Tensor) else __import__("torch")
+
+
+def F(x):
+    return lib_of(x).nn.functional
+
+
+def const(x, values):
+    return lib_of(x).tensor(np.array(values))
+
+
+EDGES += [
+    ("softplus at its threshold", lambda x: F(x).softplus(x).sum(), [20.0, 0.0, -30.0]),
+    ("elu at 0", lambda x: F(x).elu(x).sum(), [0.0, -1.0]),
+    ("gelu at 0", lambda x: F(x).gelu(x).sum(), [0.0, 1.0]),
+    ("leaky_relu at 0", lambda x: F(x).leaky_relu(x).sum(), [0.0, 1.0]),
+    ("sigmoid far out", lambda x: x.sigmoid().sum(), [800.0, -800.0]),
+    ("log_softmax of large logits", lambda x: F(x).log_softmax(x, dim=0)[0], [1000.0, 0.0]),
+    ("softmax of large logits", lambda x: F(x).softmax(x, dim=0)[1], [1000.0, 0.0]),
+    ("bce at p = target", lambda x: F(x).binary_cross_entropy(x, const(x, [0.0, 1.0])), [0.0, 1.0]),
+    ("bce at the clamp", lambda x: F(x).binary_cross_entropy(x, const(x, [1.0, 0.0])), [0.0, 1.0]),
+    (
+        "bce with logits far out",
+        lambda x: F(x).binary_cross_entropy_with_logits(x, const(x, [0.0, 1.0])),
+        [800.0, -800.0],
+    ),
+    (
+        "cross_entropy of large logits",
+        lambda x: F(x).cross_entropy(x.reshape(1, 2), const(x, [1])),
+        [1000.0, -1000.0],
+    ),
+    ("huber at delta", lambda x: F(x).huber_loss(x, const(x, [0.0, 0.0])), [1.0, -1.0]),
+    ("l1 at 0", lambda x: F(x).l1_loss(x, const(x, [0.0, 1.0])), [0.0, 1.0]),
+    ("logsumexp of all -inf", lambda x: x.logsumexp(0), [-np.inf, -np.inf]),
+    ("norm inf at 0", lambda x: x.norm(p=float("inf")), [0.0, 0.0]),
+    ("var of one element", lambda x: x.var(), [1.0]),
+    ("std of one element, correction 0", lambda x: x.std(correction=0), [1.0]),
+    ("reciprocal at 0", lambda x: x.reciprocal().sum(), [0.0]),
+    ("log1p at -1", lambda x: x.log1p().sum(), [-1.0]),
+    ("rsqrt at 0", lambda x: x.rsqrt().sum(), [0.0]),
+    ("tensor power of 0", lambda x: (x ** const(x, [2.0])).sum(), [0.0]),
+    ("min over a dim, tie", lambda x: x.reshape(1, 3).min(dim=1)[0].sum(), [1.0, 1.0, 2.0]),
+    ("clamp at max", lambda x: x.clamp(max=1.0).sum(), [1.0, 2.0]),
+    ("maximum tie with a constant", lambda x: x.maximum(const(x, [0.0, 1.0])).sum(), [0.0, 1.0]),
+]
+
+
 @pytest.mark.parametrize("name, f, values", EDGES, ids=[e[0] for e in EDGES])
 def test_gradient_at_an_edge_point_matches_pytorch(name, f, values):
     torch = pytest.importorskip("torch")
