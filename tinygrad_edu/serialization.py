@@ -246,23 +246,21 @@ def _corrupt(name, what):
     return CheckpointError(f"load: the checkpoint {name} is corrupt ({what})")
 
 
-def _archive_errors():
-    """The exceptions a damaged or hostile zip/npy file can make the standard library raise."""
-    return (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        NotImplementedError,  # "compression method is not supported"
-        RuntimeError,  # "File is encrypted", and similar refusals inside zipfile
-        EOFError,
-        OSError,
-        MemoryError,
-        ValueError,
-        KeyError,
-        TypeError,
-        OverflowError,
-        UnicodeDecodeError,
-        struct.error,
-    )
+# The exceptions that a damaged or hostile zip/npy file can make the standard library raise.
+_ARCHIVE_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,  # "compression method is not supported", "zip file version 10.9"
+    RuntimeError,  # "File is encrypted", and similar refusals inside zipfile
+    EOFError,
+    OSError,
+    MemoryError,
+    ValueError,
+    KeyError,
+    TypeError,
+    OverflowError,
+    struct.error,
+)
 
 
 class _Archive:
@@ -278,6 +276,7 @@ class _Archive:
         self.used = set()
 
     def _check_member(self, info, size):
+        """Refuse an encrypted or compressed member, or one that claims more bytes than the file has."""
         if info.flag_bits & 0x1:
             raise _corrupt(self.name, f"member {info.filename!r} is encrypted")
         if info.compress_type != zipfile.ZIP_STORED:
@@ -443,7 +442,7 @@ def _load_file(file, name, size, map_location):
     """Open the archive, check its header, decode it; any failure inside the file is a CheckpointError."""
     try:
         zip_file = zipfile.ZipFile(file)
-    except _archive_errors() as error:  # not a zip file, or one too damaged to list its members
+    except _ARCHIVE_ERRORS as error:  # not a zip file, or one too damaged to list its members
         raise CheckpointError(
             f"load: {name} is not a tinygrad_edu checkpoint ({type(error).__name__}: {error})"
         ) from None
@@ -458,7 +457,7 @@ def _load_file(file, name, size, map_location):
         if str(error).startswith("load:"):  # a tensor saved on a device that is not usable here
             raise
         raise _corrupt(name, error) from None
-    except (*_archive_errors(), AttributeError, RecursionError) as error:
+    except (*_ARCHIVE_ERRORS, AttributeError, RecursionError) as error:
         raise _corrupt(name, f"{type(error).__name__}: {error}") from None
 
 
