@@ -306,10 +306,8 @@ class _Archive:
             )
         try:
             return json.loads(self.zip.read(info).decode("utf-8"))
-        except (
-            ValueError,
-            RecursionError,
-        ) as error:  # bad UTF-8 or JSON, a 10,000-digit number, deep nesting
+        # Bad UTF-8 or JSON, a 10,000-digit number, deep nesting:
+        except (ValueError, RecursionError) as error:
             raise CheckpointError(
                 f"load: {self.name} is not a tinygrad_edu checkpoint (unreadable {STRUCTURE}: {error})"
             ) from None
