@@ -457,6 +457,8 @@ def _load_file(file, name, size, map_location):
         raise _corrupt(name, error) from None
     except (*_ARCHIVE_ERRORS, AttributeError, RecursionError) as error:
         raise _corrupt(name, f"{type(error).__name__}: {error}") from None
+    finally:
+        zip_file.close()  # (a file object passed in by the caller stays open)
 
 
 def _check_header(header, name):
