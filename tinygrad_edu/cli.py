@@ -262,9 +262,14 @@ def build_parser():
 
 def main(argv=None):
     """Parse ``argv`` (default: the command line), run the subcommand, return its exit code."""
-    args = build_parser().parse_args(argv)
-    if getattr(args, "epochs", 1) < 1 or getattr(args, "batch_size", 1) < 1:
-        build_parser().error("--epochs and --batch-size must be at least 1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for flag, value in (
+        ("--epochs", getattr(args, "epochs", 1)),
+        ("--batch-size", getattr(args, "batch_size", 1)),
+    ):
+        if value < 1:
+            parser.error(f"{flag} must be at least 1, got {value}")
     try:
         return args.run(args)
     except MissingDependency as error:

@@ -18,11 +18,27 @@ _DEFAULT_FLOAT = float32
 
 
 def to_dtype(dtype):
-    """Normalise anything NumPy accepts as a dtype (``tg.float64``, ``np.float32``, ``"int64"``)."""
+    """Normalise anything NumPy accepts as a dtype (``tg.float64``, ``np.float32``, ``"int64"``) that a
+    tensor can hold."""
     try:
-        return np.dtype(dtype)
+        result = np.dtype(dtype)
     except TypeError as error:
         raise TypeError(f"dtype: cannot interpret {dtype!r} as a dtype") from error
+    return check_supported(result, "dtype")
+
+
+def check_supported(dtype, op):
+    """``dtype`` if tensors can hold it (bools, ints, floats); else a TypeError naming ``op``.
+
+    NumPy also has object, string, date, complex and record dtypes; math on them either fails deep
+    inside an op or silently means something else, so they are refused at the door, as PyTorch does.
+    """
+    if dtype.kind not in "biuf" or dtype.fields is not None:
+        raise TypeError(
+            f"{op}: dtype {dtype} is not supported; tensors hold bools, integers and floats "
+            "(object, string, datetime, complex and structured arrays are refused)"
+        )
+    return dtype
 
 
 def is_floating(dtype):
@@ -47,4 +63,7 @@ def infer_dtype(data):
         return int64
     if kind == "b":
         return bool
-    raise TypeError(f"tensor: cannot build a tensor from data of dtype {np.asarray(data).dtype}")
+    raise TypeError(
+        f"tensor: cannot build a tensor from {reprlib.repr(data)} (NumPy reads it as dtype "
+        f"{np.asarray(data).dtype}; integers beyond int64, strings and objects are not supported)"
+    )

@@ -2,6 +2,8 @@
 
 import collections
 
+import numpy as np
+
 from . import backend as backends
 from . import dtypes
 from .backend.generator import Generator, sampler  # noqa: F401  (tg.Generator)
@@ -15,6 +17,22 @@ def _new(array, requires_grad):
     return tensor.requires_grad_(True) if requires_grad else tensor
 
 
+def _sizes(size, op):
+    """A shape from ints or one sequence, each size ≥ 0 (NumPy's "negative dimensions are not allowed"
+    would not say which function or which size)."""
+    shape = _shape_arg(size, op)
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"{op}: sizes must be non-negative, got {shape}")
+    return shape
+
+
+def _count(n, what, op):
+    """An int ≥ 0 (a matrix side, a number of steps)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise RuntimeError(f"{op}: {what} must be a non-negative int, got {n!r}")
+    return int(n)
+
+
 def _float_or(dtype):
     return dtypes.default_float() if dtype is None else dtypes.to_dtype(dtype)
 
@@ -26,19 +44,22 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 def from_numpy(array):
     """A CPU tensor that shares memory with the NumPy ``array``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    dtypes.check_supported(array.dtype, "from_numpy")
     return Tensor._make(backends.get_backend("cpu").from_numpy(array))
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros: ``tg.zeros(2, 3)``."""
     xp = backends.get_backend(device)
-    return _new(xp.zeros(_shape_arg(size, "zeros"), dtype=_float_or(dtype)), requires_grad)
+    return _new(xp.zeros(_sizes(size, "zeros"), dtype=_float_or(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of ones."""
     xp = backends.get_backend(device)
-    return _new(xp.ones(_shape_arg(size, "ones"), dtype=_float_or(dtype)), requires_grad)
+    return _new(xp.ones(_sizes(size, "ones"), dtype=_float_or(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
@@ -50,13 +71,14 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor filled with ``fill_value`` (its dtype follows the value, as in PyTorch)."""
     xp = backends.get_backend(device)
     dtype = dtypes.infer_dtype(fill_value) if dtype is None else dtypes.to_dtype(dtype)
-    return _new(xp.full(_shape_arg((size,), "full"), fill_value, dtype=dtype), requires_grad)
+    return _new(xp.full(_sizes((size,), "full"), fill_value, dtype=dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The n×m identity matrix."""
     xp = backends.get_backend(device)
-    return _new(xp.eye(n, n if m is None else m, dtype=_float_or(dtype)), requires_grad)
+    rows, columns = _count(n, "n", "eye"), _count(n if m is None else m, "m", "eye")
+    return _new(xp.eye(rows, columns, dtype=_float_or(dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -65,6 +87,11 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must be non-zero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"arange: start={start}, end={end} and step={step}: "
+            "the bounds are inconsistent with the step's sign"
+        )
     if dtype is None:
         whole = all(isinstance(v, int) for v in (start, end, step))
         dtype = dtypes.int64 if whole else dtypes.default_float()
@@ -75,20 +102,21 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     xp = backends.get_backend(device)
+    steps = _count(steps, "steps", "linspace")
     return _new(xp.linspace(start, end, steps, dtype=_float_or(dtype)), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples from U[0, 1) (from ``generator`` when given, else the device's stream)."""
     xp = backends.get_backend(device)
-    shape, dtype = _shape_arg(size, "rand"), _float_or(dtype)
+    shape, dtype = _sizes(size, "rand"), _float_or(dtype)
     return _new(xp.astype(sampler(xp, generator).random(shape), dtype), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples from the standard normal distribution (from ``generator`` when given)."""
     xp = backends.get_backend(device)
-    shape, dtype = _shape_arg(size, "randn"), _float_or(dtype)
+    shape, dtype = _sizes(size, "randn"), _float_or(dtype)
     return _new(xp.astype(sampler(xp, generator).standard_normal(shape), dtype), requires_grad)
 
 
@@ -102,7 +130,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     xp = backends.get_backend(device)
     dtype = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
-    shape = _shape_arg((size,), "randint")
+    shape = _sizes((size,), "randint")
     return _new(xp.astype(sampler(xp, generator).integers(low, high, shape), dtype), requires_grad)
 
 
@@ -111,7 +139,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
     xp = backends.get_backend(device)
-    keys = sampler(xp, generator).random((n,))
+    keys = sampler(xp, generator).random((_count(n, "n", "randperm"),))
     order = xp.argsort(keys, kind="stable")  # sorting uniform keys: a uniformly random permutation
     return _new(xp.astype(order, dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)), requires_grad)
 

@@ -47,6 +47,8 @@ class Tensor:
         else:
             target = _backend_module.get_backend()  # host data goes to the default device
         dtype = None if dtype is None else dtypes.to_dtype(dtype)
+        if hasattr(data, "dtype"):  # arrays: no object, string, date or record arrays
+            dtypes.check_supported(data.dtype, "tensor")
         if source is not None and source is not target:
             data = source.to_numpy(data)  # moving between devices goes through the host
         elif not hasattr(data, "dtype"):  # Python numbers and (nested) lists
@@ -54,9 +56,10 @@ class Tensor:
             dtype = dtype or dtypes.infer_dtype(data)
         try:
             self._data = target.array(data, dtype=dtype)
-        except (TypeError, ValueError) as error:  # ragged lists, unconvertible values
-            kind = TypeError if isinstance(error, TypeError) else ValueError
-            raise kind(f"tensor: cannot build a {dtype} tensor from {reprlib.repr(data)}: {error}") from None
+        except (TypeError, ValueError, OverflowError) as error:  # ragged lists, unconvertible values
+            raise type(error)(
+                f"tensor: cannot build a {dtype} tensor from {reprlib.repr(data)}: {error}"
+            ) from None
         self._grad = None
         self._ctx = None
         self._vc = [0]
@@ -92,14 +95,20 @@ class Tensor:
     # ---- attributes --------------------------------------------------------------------------------
 
     def _set_data(self, value):
-        """``p.data = other_tensor`` takes that tensor's values (shared, as in PyTorch); an array is kept."""
-        self._data = value._data if isinstance(value, Tensor) else value
+        """``t.data = other_tensor`` takes that tensor's array (shared, as in PyTorch); a backend array
+        is taken as it is. Anything else (a list, a number) is refused, as PyTorch refuses it."""
+        if isinstance(value, Tensor):
+            value = value._data
+        elif type(value) not in _BY_ARRAY_TYPE:
+            raise TypeError(
+                f"data: expected a Tensor or an array, got {type(value).__name__} {reprlib.repr(value)}; "
+                "write t.data = tg.tensor(...) or t.copy_(...)"
+            )
+        dtypes.check_supported(value.dtype, "data")
+        self._data = value
 
-    data = property(
-        operator.attrgetter("_data"),  # read on every op: a C-level getter keeps it as fast as a slot
-        _set_data,
-        doc="The backend array (NumPy on 'cpu'); ``p.data = t`` takes tensor ``t``'s values.",
-    )
+    # The backend array. Read through attrgetter (C code), because every op reads it.
+    data = property(operator.attrgetter("_data"), _set_data)
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         """NumPy meeting a Tensor: ``array + tensor`` is the Tensor operator (so ``np_array * t`` is a
@@ -167,6 +176,11 @@ class Tensor:
             if value.shape != self.shape:
                 raise RuntimeError(
                     f"grad: assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
+                )
+            if value.dtype != self.dtype or value.device != self.device:
+                raise RuntimeError(
+                    f"grad: assigned grad is a {value.dtype} tensor on {value.device}, but the tensor is "
+                    f"{self.dtype} on {self.device}; they must match"
                 )
         self._grad = value
 
@@ -388,6 +402,8 @@ class Tensor:
             raise RuntimeError(
                 "register_hook: cannot register a hook on a tensor that doesn't require gradient"
             )
+        if not callable(hook):  # caught now, not in the middle of a later backward
+            raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__} {hook!r}")
         if self._hooks is None:
             self._hooks = {}
         return RemovableHandle(self._hooks, hook)
@@ -771,9 +787,10 @@ class Tensor:
         return (centered * centered).sum(axes, keepdim=keepdim) / max(count - correction, 0)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
-        """The standard deviation over ``dim`` (√var)."""
+        """The standard deviation over ``dim`` (√var); where the input is constant (var = 0) its
+        gradient is 0, as PyTorch's, not ∞ · 0 = NaN."""
         dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "std")
-        return self.var(dim, unbiased=unbiased, keepdim=keepdim, correction=correction).sqrt()
+        return _zero_safe_root(self.var(dim, unbiased=unbiased, keepdim=keepdim, correction=correction), 2)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``."""
@@ -937,8 +954,8 @@ class Tensor:
 
     def view(self, *shape):
         """The same elements in a new shape (as ``reshape``; a view when the data allows)."""
-        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
-            return self.to(shape[0])  # view(dtype)
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
+            return _view_as_dtype(self, shape[0])
         shape = _shape_arg(shape, "view")
         return Reshape.apply(self, _check_reshape(self, shape, "view"))
 
@@ -1180,11 +1197,15 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill with samples from U(a, b), in place (from ``generator`` when given)."""
+        if not a <= b:
+            raise RuntimeError(f"uniform_: expects a range [a, b) with a <= b, got a={a}, b={b}")
         sample = sampler(self._backend(), generator).random(self.shape) * (b - a) + a
         return self.__setitem__(Ellipsis, sample, "uniform_")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         """Fill with samples from N(mean, std²), in place (from ``generator`` when given)."""
+        if not std >= 0:
+            raise RuntimeError(f"normal_: expects std >= 0, got std={std}")
         sample = sampler(self._backend(), generator).standard_normal(self.shape) * std + mean
         return self.__setitem__(Ellipsis, sample, "normal_")
 
@@ -1431,6 +1452,22 @@ def _values_and_indices(tensor, dim, keepdim, indices):
     return ValuesIndices(values, indices)
 
 
+def _view_as_dtype(tensor, dtype):
+    """``view(dtype)``: the same bytes read as another dtype (PyTorch's bit reinterpretation, not a
+    cast: ``tg.tensor([1.0]).view(tg.int32)`` is 1065353216). It shares memory and the version counter
+    with ``tensor``, and does not require grad (bits have no gradient)."""
+    dtype = dtypes.to_dtype(dtype)
+    if dtype == tensor.dtype:
+        return tensor.view(tensor.shape)
+    try:
+        data = tensor.data.view(dtype)
+    except (ValueError, TypeError) as error:
+        raise RuntimeError(
+            f"view: cannot view a {tensor.dtype} tensor of shape {tensor.shape} as {dtype}: {error}"
+        ) from None
+    return Tensor._make(data, version_cell=tensor._vc)
+
+
 def _zero_safe_root(total, p):
     """total^(1/p) for ``norm``, with gradient 0 where total is 0 (PyTorch's subgradient of a zero
     norm) instead of ∞ · 0 = NaN."""
@@ -1489,9 +1526,8 @@ def _inplace(tensor, op, other, mutate, compute):
         mutate(tensor.data)
     except (TypeError, ValueError, IndexError) as error:  # NumPy's casting / read-only / shape errors
         given = f", other operand of shape {tuple(other.shape)}" if hasattr(other, "shape") else ""
-        raise RuntimeError(
-            f"{op}: {error} (tensor of shape {tensor.shape}, dtype {tensor.dtype}{given})"
-        ) from None
+        kind = IndexError if isinstance(error, IndexError) else RuntimeError  # t[4] = 1 on 3 elements
+        raise kind(f"{op}: {error} (tensor of shape {tensor.shape}, dtype {tensor.dtype}{given})") from None
     tensor._vc[0] += 1
     return tensor
 

@@ -16,20 +16,39 @@ def is_grad_enabled():
     return _grad_enabled.get()
 
 
+# The modes to restore on leaving each ``with`` block, innermost last. It lives in the context (each
+# thread and asyncio task has its own), not on the context-manager object: one ``no_grad()`` object
+# shared by two threads must not mix up their undo information.
+_saved_modes = contextvars.ContextVar("tinygrad_edu_saved_grad_modes", default=())
+
+
+def _push_mode(mode, previous):
+    """Enter a block: remember ``previous`` for its exit, then switch to ``mode``."""
+    _saved_modes.set((*_saved_modes.get(), previous))
+    _grad_enabled.set(mode)
+
+
+def _pop_mode():
+    """Leave the innermost block: restore the mode it saved."""
+    saved = _saved_modes.get()
+    _saved_modes.set(saved[:-1])
+    _grad_enabled.set(saved[-1])
+
+
 class _GradModeContext:
-    """Base of ``no_grad``/``enable_grad``: a re-entrant context manager that is also a decorator."""
+    """Base of ``no_grad``/``enable_grad``: a re-entrant context manager that is also a decorator.
+
+    The object keeps no state of its own, so one instance may be used in many threads at once.
+    """
 
     mode = True
 
-    def __init__(self):
-        self._tokens = []
-
     def __enter__(self):
-        self._tokens.append(_grad_enabled.set(self.mode))
+        _push_mode(self.mode, _grad_enabled.get())
         return self
 
     def __exit__(self, *exc):
-        _grad_enabled.reset(self._tokens.pop())
+        _pop_mode()
         return False
 
     def __call__(self, func):
@@ -37,7 +56,7 @@ class _GradModeContext:
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            token = _grad_enabled.set(mode)
+            token = _grad_enabled.set(mode)  # a token made and used in this call's own context
             try:
                 return func(*args, **kwargs)
             finally:
@@ -63,11 +82,13 @@ class set_grad_enabled(_GradModeContext):
 
     def __init__(self, mode=True):
         self.mode = bool(mode)
-        self._tokens = [_grad_enabled.set(self.mode)]  # a plain call takes effect at once
+        self._previous = _grad_enabled.get()
+        _grad_enabled.set(self.mode)  # a plain call takes effect at once
 
     def __enter__(self):
-        return self  # already set by __init__; __exit__ restores the previous mode
+        _push_mode(self.mode, self._previous)  # already set by __init__; __exit__ restores the previous mode
+        return self
 
     def __call__(self, func):
-        _grad_enabled.reset(self._tokens.pop())  # as a decorator, undo the eager set
+        _grad_enabled.set(self._previous)  # as a decorator, undo the eager set
         return super().__call__(func)

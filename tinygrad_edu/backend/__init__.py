@@ -20,10 +20,24 @@ __all__ = ["ArrayBackend", "backend_of", "device", "get_backend", "register_back
 class device(str):
     """A device name that compares equal to its string: ``tg.device("cpu") == "cpu"``."""
 
-    def __new__(cls, name="cpu"):
-        kind = str(name).split(":")[0]
+    def __new__(cls, name="cpu", index=None):
+        if not isinstance(name, str):
+            raise TypeError(f"device: expected a device name such as 'cpu' or 'cuda', got {name!r}")
+        kind, _, number = name.partition(":")
         if kind not in ("cpu", "cuda"):
             raise RuntimeError(f"device: expected 'cpu' or 'cuda', got {name!r}")
+        if number and index is not None:
+            raise RuntimeError(f"device: {name!r} already names an index; got index={index!r} too")
+        if number and not number.isdigit():
+            raise RuntimeError(f"device: {name!r} has a malformed index {number!r} (expected e.g. 'cuda:0')")
+        if number:
+            index = int(number)
+        # One GPU at most: "cuda:0" is "cuda"; "cuda:1" would silently run on GPU 0, so it is refused.
+        if index is not None and index != 0:
+            raise RuntimeError(
+                f"device: {name if number else f'{name}:{index}'!r} is not available; tinygrad_edu uses "
+                "one device of each kind, index 0 ('cpu', 'cuda' or 'cuda:0')"
+            )
         return super().__new__(cls, kind)
 
     @property

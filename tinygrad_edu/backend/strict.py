@@ -120,6 +120,9 @@ class StrictArray:
     def reshape(self, *shape):
         return StrictArray(self._array.reshape(*shape))
 
+    def view(self, dtype):
+        return StrictArray(self._array.view(dtype))
+
     def fill(self, value):
         self._array.fill(value)
 

@@ -15,6 +15,14 @@ def _pair(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
+def _check_sizes(layer, **sizes):
+    """Each named size is an int ≥ 0 (``nn.Linear(-1, 3)`` names the layer and the argument, not a
+    NumPy shape deep inside)."""
+    for name, value in sizes.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{layer}: {name} must be a non-negative int, got {value!r}")
+
+
 def _fresh_parameter(*shape, device=None, dtype=None):
     """An uninitialised (zero) parameter, filled by the layer's ``reset_parameters``."""
     return Parameter(factories.empty(*shape, device=device, dtype=dtype))
@@ -51,6 +59,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        _check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = _fresh_parameter(out_features, in_features, device=device, dtype=dtype)
@@ -270,6 +279,7 @@ class _BatchNorm(Module):
         bias=True,
     ):
         super().__init__()
+        _check_sizes(type(self).__name__, num_features=num_features)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -386,6 +396,9 @@ class Conv2d(Module):
         dtype=None,
     ):
         super().__init__()
+        _check_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
+        if not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"Conv2d: groups must be a positive int, got {groups!r}")
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible "

@@ -454,20 +454,23 @@ class Module:
         for name, tensor in own.items():
             if name not in state_dict:
                 continue
-            values[name] = host = _host_array(state_dict[name], name)
+            host = _host_array(state_dict[name], name)
             if tuple(host.shape) != tuple(tensor.shape):
                 problems.append(
                     f"size mismatch for {name}: copying a param with shape {tuple(host.shape)} from "
                     f"checkpoint, the shape in current model is {tuple(tensor.shape)}."
                 )
+            elif host.dtype.kind not in "biuf" or host.dtype.fields is not None:
+                problems.append(f"dtype mismatch for {name}: cannot copy a {host.dtype} array into a tensor.")
+            else:  # converted now, so that the copies below cannot fail halfway
+                values[name] = tensor._backend().from_numpy(host.astype(tensor.dtype, copy=False))
         if problems:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems)
             )
         with no_grad():
-            for name, host in values.items():
-                tensor = own[name]
-                tensor.copy_(Tensor._make(tensor._backend().from_numpy(host)))
+            for name, array in values.items():
+                own[name].copy_(Tensor._make(array))
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing ------------------------------------------------------------------------------------

@@ -26,7 +26,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     >>> optimizer.step()
     """
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
-    norm_type = float(norm_type)
+    try:
+        norm_type = float(norm_type)
+    except (TypeError, ValueError):
+        raise ValueError(f"clip_grad_norm_: norm_type must be a number or inf, got {norm_type!r}") from None
     if not grads:
         return Tensor(0.0)
     with no_grad():

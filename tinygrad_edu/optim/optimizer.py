@@ -175,6 +175,7 @@ class Optimizer:
             new_state[params[i]] = {k: self._restored(params[i], k, v, i) for k, v in entries.items()}
         for group in new_groups:
             self._check_hyperparameters(group)
+        self._check_state_keys(new_groups, new_state)
         self.param_groups[:] = new_groups
         self.state = new_state
 
@@ -203,18 +204,43 @@ class Optimizer:
 
     def _restored(self, param, key, value, index):
         """A saved state value as this optimizer keeps it: a number, or a tensor beside ``param``."""
+        name = type(self).__name__
         if key in self.number_state:
             number = _plain_value(value, None)
+            if not _is_number(number):
+                raise ValueError(
+                    f"{name}.load_state_dict: state {key!r} of parameter {index} must be a number, "
+                    f"got {number!r}"
+                )
             return int(number) if key == "step" else float(number)
         if not hasattr(value, "shape"):
             return value
+        if value.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{name}.load_state_dict: state {key!r} of parameter {index} has dtype {value.dtype}; "
+                "optimizer state holds numbers"
+            )
         if tuple(value.shape) != tuple(param.shape):
             raise ValueError(
-                f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index} has shape "
+                f"{name}.load_state_dict: state {key!r} of parameter {index} has shape "
                 f"{tuple(value.shape)}, the parameter has shape {tuple(param.shape)}"
             )
         dtype = param.dtype if is_floating(value.dtype) else None
         return Tensor(value, dtype=dtype, device=param.device)  # a copy on the parameter's device
+
+    def _check_state_keys(self, groups, state):
+        """Each restored state must hold what this optimizer's own state holds (an SGD state loaded into
+        Adam lacks ``step`` and would fail only at the next ``step()``), so check it at load time."""
+        pairs = [(param, group) for group in groups for param in group["params"]]
+        for index, (param, group) in enumerate(pairs):
+            if param not in state:
+                continue
+            missing = sorted(set(self._init_state(param, group)) - set(state[param]))
+            if missing:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: the state of parameter {index} lacks "
+                    f"{missing} (it has {sorted(state[param])}): was it saved by another optimizer?"
+                )
 
     def _check(self, ok, what, value, rule):
         """Raise ``ValueError("<Optimizer>: invalid <what> <value> (<rule>)")`` unless ``ok``."""
