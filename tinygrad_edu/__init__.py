@@ -12,7 +12,7 @@ from .tensor import Tensor  # first: Tensor and its ops import each other, and t
 # isort: on
 from . import autograd, data, dtypes, nn, optim, train, viz
 from . import backend as _backend
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device, get_default_device, set_default_device
 from .dtypes import (
     bool,

@@ -261,3 +261,19 @@ def test_mixing_an_integer_tensor_with_a_float_tensor_that_requires_grad():
     assert y.requires_grad
     y.backward()
     assert x.grad.tolist() == [3.0, 4.0]
+
+
+def test_inference_mode_records_nothing_as_context_and_decorator():
+    x = tg.ones(2, requires_grad=True)
+    with tg.inference_mode():
+        assert not tg.is_grad_enabled()
+        assert not (x * 2).requires_grad
+    assert tg.is_grad_enabled()
+    with tg.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @tg.inference_mode()
+    def evaluate(t):
+        return t * 2
+
+    assert not evaluate(x).requires_grad and tg.is_grad_enabled()

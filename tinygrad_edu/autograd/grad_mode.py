@@ -71,6 +71,18 @@ class no_grad(_GradModeContext):
     mode = False
 
 
+class inference_mode(_GradModeContext):
+    """PyTorch's faster ``no_grad`` for evaluation: here the same as ``no_grad`` (nothing is recorded).
+    ``inference_mode(False)`` leaves the mode as it is."""
+
+    def __init__(self, mode=True):
+        self.enabled = bool(mode)
+
+    @property
+    def mode(self):
+        return False if self.enabled else _grad_enabled.get()
+
+
 class enable_grad(_GradModeContext):
     """Record operations again, even inside ``no_grad``."""
 
