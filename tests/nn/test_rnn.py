@@ -301,3 +301,14 @@ def test_every_recurrent_name_is_a_documented_module():
         value = getattr(nn, name)
         assert issubclass(value, nn.Module) and (value.__doc__ or "").strip(), name
         assert (value.forward.__doc__ or "").strip(), f"{name}.forward"
+
+
+def test_positional_arguments_in_pytorchs_order():
+    rnn = nn.RNN(3, 4, 2, "relu", False, True)  # num_layers, nonlinearity, bias, batch_first
+    assert (rnn.num_layers, rnn.nonlinearity, rnn.bias, rnn.batch_first) == (2, "relu", False, True)
+    lstm = nn.LSTM(3, 4, 1, True, True, 0.0, True)  # num_layers, bias, batch_first, dropout, bidirectional
+    assert lstm.batch_first and lstm.bidirectional
+    output, (h_n, c_n) = lstm(tg.randn(2, 5, 3))
+    assert output.shape == (2, 5, 8) and h_n.shape == c_n.shape == (2, 2, 4)
+    gru = nn.GRU(3, 4, 3, False)
+    assert gru.num_layers == 3 and "bias_ih_l2" not in gru.state_dict()

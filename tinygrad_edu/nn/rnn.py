@@ -273,11 +273,36 @@ class RNN(RNNBase):
     >>> output, h_n = rnn(tg.randn(4, 10, 3))     # output (4, 10, 8): h_t at every step; h_n (1, 4, 8)
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, **kwargs):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+    ):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r} (use 'tanh' or 'relu')")
         self.nonlinearity = nonlinearity
-        super().__init__(f"RNN_{nonlinearity.upper()}", input_size, hidden_size, num_layers, bias, **kwargs)
+        mode = f"RNN_{nonlinearity.upper()}"
+        super().__init__(
+            mode,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+        )
 
     def extra_repr(self):
         extra = "" if self.nonlinearity == "tanh" else ", nonlinearity='relu'"
@@ -291,8 +316,32 @@ class LSTM(RNNBase):
     >>> output, (h_n, c_n) = lstm(tg.randn(10, 4, 3))   # time first unless batch_first=True
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, **kwargs):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, **kwargs)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            device,
+            dtype,
+        )
 
 
 class GRU(RNNBase):
@@ -302,8 +351,31 @@ class GRU(RNNBase):
     >>> output, h_n = gru(tg.randn(4, 10, 3))
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, **kwargs):
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, **kwargs)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+        )
 
 
 # ---- one-step cells ----------------------------------------------------------------------------------
