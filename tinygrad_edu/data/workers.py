@@ -15,14 +15,16 @@ naming the batch and its indices; a worker that dies (killed, out of memory) is 
 ``timeout`` bounds the wait for a batch. At the end of the epoch — or when the loop over the loader
 stops early — the workers are told to stop and are terminated if they do not.
 
-Start methods: "fork" (the default on Linux) inherits the dataset and functions; "spawn" and
-"forkserver" send them pickled, so the dataset and ``collate_fn`` must be defined at module level.
+Start methods: "fork" (the default here on Linux) inherits the dataset and functions; "spawn" (the
+platform's default on macOS and Windows) and "forkserver" send them pickled, so the dataset and
+``collate_fn`` must be defined at module level, and the main script needs ``if __name__ == "__main__":``.
 """
 
 import contextlib
 import multiprocessing
 import pickle
 import queue
+import sys
 import time
 import traceback
 
@@ -38,6 +40,8 @@ class WorkerPool:
     def __init__(self, loader):
         self.loader = loader
         context = loader.multiprocessing_context
+        if context is None:  # fork on Linux: nothing to pickle (Python 3.14 made forkserver the default)
+            context = "fork" if sys.platform.startswith("linux") else None
         self.context = context if hasattr(context, "Process") else multiprocessing.get_context(context)
         self.workers, self.task_queues, self.results = [], [], None
         self.unfinished = set()  # batches sent to a worker and not back yet
