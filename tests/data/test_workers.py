@@ -37,7 +37,9 @@ def batches_as_arrays(loader):
 def test_two_workers_give_the_same_batches_in_the_same_order_as_none(shuffle):
     def run(workers):
         tg.manual_seed(0)
-        loader = DataLoader(Noisy(), batch_size=4, shuffle=shuffle, num_workers=workers)
+        loader = DataLoader(
+            Noisy(), batch_size=4, shuffle=shuffle, num_workers=workers, multiprocessing_context="fork"
+        )
         return batches_as_arrays(loader)
 
     alone, pooled = run(0), run(2)
@@ -53,7 +55,10 @@ def test_two_workers_give_the_same_batches_in_the_same_order_as_none(shuffle):
 def test_worker_randomness_is_fixed_by_the_seed_and_differs_between_batches():
     def noise():
         tg.manual_seed(5)
-        return [np.asarray(s["noise"]) for s, _ in DataLoader(Noisy(), batch_size=4, num_workers=3)]
+        return [
+            np.asarray(s["noise"])
+            for s, _ in DataLoader(Noisy(), batch_size=4, num_workers=3, multiprocessing_context="fork")
+        ]
 
     first, again = noise(), noise()
     for a, b in zip(first, again):
@@ -94,7 +99,7 @@ def test_tensor_dataset_batches_come_back_on_the_dataset_device(device):
 @pytest.mark.skipif(not FORK, reason="no fork start method here")
 def test_an_exception_in_a_worker_is_raised_here_naming_the_batch(monkeypatch):
     monkeypatch.setenv("NOISY_FAIL", "1")
-    loader = DataLoader(Noisy(), batch_size=4, num_workers=2)
+    loader = DataLoader(Noisy(), batch_size=4, num_workers=2, multiprocessing_context="fork")
     seen = []
     with pytest.raises(
         RuntimeError,
@@ -121,7 +126,7 @@ def test_a_worker_that_dies_is_reported_not_waited_for():
         RuntimeError,
         match=r"worker 0 .* exited unexpectedly with exit code 3 while preparing batch (0 or )?2 ",
     ):
-        list(DataLoader(Dies(), batch_size=2, num_workers=2))
+        list(DataLoader(Dies(), batch_size=2, num_workers=2, multiprocessing_context="fork"))
 
 
 @pytest.mark.skipif(not FORK, reason="no fork start method here")
@@ -138,14 +143,20 @@ def test_timeout_bounds_the_wait_for_a_batch():
 
     start = time.monotonic()
     with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0\.5 s waiting for batch 0"):
-        list(DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.5))
+        list(DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.5, multiprocessing_context="fork"))
     assert time.monotonic() - start < 4, "the workers are terminated, not waited for"
 
 
 @pytest.mark.skipif(not FORK, reason="no fork start method here")
 def test_stopping_early_stops_the_workers_and_a_custom_collate_runs_in_them():
     pids = []
-    loader = DataLoader(range(40), batch_size=5, num_workers=2, collate_fn=lambda s: (os.getpid(), sum(s)))
+    loader = DataLoader(
+        range(40),
+        batch_size=5,
+        num_workers=2,
+        collate_fn=lambda s: (os.getpid(), sum(s)),
+        multiprocessing_context="fork",
+    )
     for pid, total in loader:
         pids.append(pid)
         assert total in (10, 35)
@@ -163,4 +174,15 @@ def test_worker_init_fn_runs_in_each_worker_and_its_errors_surface():
             raise ValueError("no GPU for worker 1")
 
     with pytest.raises(RuntimeError, match=r"worker 1: worker_init_fn raised(.|\n)*no GPU for worker 1"):
-        list(DataLoader(range(10), batch_size=2, num_workers=2, worker_init_fn=init))
+        list(
+            DataLoader(
+                range(10), batch_size=2, num_workers=2, worker_init_fn=init, multiprocessing_context="fork"
+            )
+        )
+
+
+@pytest.mark.cpu_only  # the platform's default start method may be "spawn": only "cpu" exists there
+def test_the_default_start_method_works_with_a_tensor_dataset():
+    ds = TensorDataset(tg.arange(10).float(), tg.arange(10))
+    batches = list(DataLoader(ds, batch_size=3, num_workers=2))
+    assert [b[1].tolist() for b in batches] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
