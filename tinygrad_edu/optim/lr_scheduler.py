@@ -100,6 +100,25 @@ class LRScheduler:
 _LRScheduler = LRScheduler  # PyTorch's older name
 
 
+class _Composite(LRScheduler):
+    """A scheduler made of schedulers (``self._schedulers``): saves and restores them with itself."""
+
+    def state_dict(self):
+        """Its own state and each scheduler's, under ``"_schedulers"``."""
+        state = {
+            key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")
+        }
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Resume it and its schedulers."""
+        state = dict(state_dict)
+        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
+            scheduler.load_state_dict(saved)
+        self.__dict__.update(state)
+
+
 class LambdaLR(LRScheduler):
     """lr = base_lr · lr_lambda(epoch), with one function, or one per parameter group.
 
@@ -569,7 +588,7 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_Composite):
     """Step several schedulers of one optimizer together: their factors multiply.
 
     >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, gamma=0.9)])
@@ -605,14 +624,6 @@ class ChainedScheduler(LRScheduler):
             scheduler.step()
         self._last_lr = self._current_lrs()
 
-    def state_dict(self):
-        """Its own state and each scheduler's, under ``"_schedulers"``."""
-        return SequentialLR.state_dict(self)
-
-    def load_state_dict(self, state_dict):
-        """Resume it and its schedulers."""
-        SequentialLR.load_state_dict(self, state_dict)
-
 
 class InverseTimeLR(LRScheduler):
     """lr = base_lr / (1 + decay_rate · epoch): inverse-time decay (not in PyTorch)."""
@@ -638,7 +649,7 @@ class InverseSqrtLR(LRScheduler):
         return [self.k * base_lr / math.sqrt(self.last_epoch + 1) for base_lr in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
+class SequentialLR(_Composite):
     """Run ``schedulers`` one after another, switching at the epochs in ``milestones``.
 
     >>> warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
@@ -689,21 +700,6 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
-
-    def state_dict(self):
-        """Its own state and each scheduler's, under ``"_schedulers"``."""
-        state = {
-            key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")
-        }
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        """Resume it and its schedulers."""
-        state = dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
-            scheduler.load_state_dict(saved)
-        self.__dict__.update(state)
 
 
 def _undo_initial_step(scheduler):
