@@ -312,6 +312,153 @@ fig.suptitle("tg.optim.lr_scheduler: the rate SGD used in each epoch (η₀ = 0.
 save(fig, "schedulers")
 
 # %% [markdown]
+# ## More schedules: restarts, cycles, one cycle, and chains
+#
+# The rest of `tg.optim.lr_scheduler` (all of PyTorch's), traced for 100 steps without training, since they
+# only depend on the step count. CyclicLR and OneCycleLR are stepped after every *batch*, and they also move
+# the momentum — SGD's `momentum`, or β₁ of Adam's `betas` — opposite to the rate: when the rate is high the
+# momentum is low, so the effective step η/(1 − β) does not explode.
+#
+# | schedule | rate at step t |
+# |---|---|
+# | MultiplicativeLR(λ) | η_(t−1)·λ(t): multiply the current rate each step |
+# | ConstantLR(factor, total) | η₀·factor for t < total, then η₀ |
+# | PolynomialLR(total, p) | η₀·(1 − min(t, total) / total)^p |
+# | CosineAnnealingWarmRestarts(T₀, T_mult) | cosine from η₀ to η_min in T_i steps, again; T_i = T₀·T_multⁱ |
+# | CyclicLR(base, max, up, mode) | a triangle from base to max; "triangular2": height halved each cycle |
+# | OneCycleLR(max_lr, total) | up from max_lr/25 to max_lr in 30% of the steps, then down to max_lr/25/10⁴ |
+# | ChainedScheduler([...]) | step several at once: their factors multiply |
+
+# %%
+more_steps = 100
+
+
+def trace(make_scheduler, optimizer="SGD", steps=more_steps):
+    """The rate and the momentum (SGD's momentum, Adam's β₁) at each step of a schedule."""
+    w = tg.zeros(2, requires_grad=True)
+    opt = (
+        tg.optim.SGD([w], lr=BASE_LR, momentum=0.9) if optimizer == "SGD" else tg.optim.Adam([w], lr=BASE_LR)
+    )
+    scheduler = make_scheduler(opt)
+    rates, momenta = [], []
+    for _ in range(steps):
+        group = opt.param_groups[0]
+        rates.append(group["lr"])
+        momenta.append(group["betas"][0] if "betas" in group else group["momentum"])
+        opt.step()
+        scheduler.step()
+    return np.array(rates), np.array(momenta)
+
+
+S = lr_scheduler
+MORE = {
+    "Simple factors": {
+        "MultiplicativeLR(λ=0.97)": trace(lambda o: S.MultiplicativeLR(o, lambda t: 0.97)),
+        "ConstantLR(factor=0.25, total_iters=20)": trace(
+            lambda o: S.ConstantLR(o, factor=0.25, total_iters=20)
+        ),
+        "PolynomialLR(total_iters=80, power=2)": trace(
+            lambda o: S.PolynomialLR(o, total_iters=80, power=2.0)
+        ),
+        "Chained[ConstantLR(0.25, 20), ExponentialLR(0.98)]": trace(
+            lambda o: S.ChainedScheduler([S.ConstantLR(o, 0.25, total_iters=20), S.ExponentialLR(o, 0.98)])
+        ),
+    },
+    "Warm restarts (SGDR)": {
+        "CosineAnnealingLR(T_max=100)": trace(lambda o: S.CosineAnnealingLR(o, T_max=100)),
+        "CosineAnnealingWarmRestarts(T_0=10, T_mult=2)": trace(
+            lambda o: S.CosineAnnealingWarmRestarts(o, T_0=10, T_mult=2, eta_min=0.005)
+        ),
+        "CosineAnnealingWarmRestarts(T_0=25)": trace(lambda o: S.CosineAnnealingWarmRestarts(o, T_0=25)),
+    },
+    "CyclicLR (SGD; dashed: momentum, right axis)": {
+        f"CyclicLR({mode})": trace(
+            lambda o, mode=mode: S.CyclicLR(o, 0.01, 0.1, step_size_up=10, mode=mode, gamma=0.98)
+        )
+        for mode in ("triangular", "triangular2", "exp_range")
+    },
+    "OneCycleLR (Adam; dashed: β₁, right axis)": {
+        "OneCycleLR(cos)": trace(lambda o: S.OneCycleLR(o, max_lr=0.1, total_steps=more_steps), "Adam"),
+        "OneCycleLR(linear)": trace(
+            lambda o: S.OneCycleLR(o, max_lr=0.1, total_steps=more_steps, anneal_strategy="linear"), "Adam"
+        ),
+        "OneCycleLR(three_phase)": trace(
+            lambda o: S.OneCycleLR(o, max_lr=0.1, total_steps=more_steps, three_phase=True), "Adam"
+        ),
+    },
+}
+
+
+def sgdr(t, starts, low):
+    """SGDR's rate at step t, for periods that begin at ``starts`` (each one twice the last)."""
+    begin = max(start for start in starts if start <= t)
+    length = starts[1] * 2 ** starts.index(begin)
+    return cosine(t - begin, BASE_LR, length, low)
+
+
+# each trace against its formula, at a few steps
+MORE_FORMULAS = {
+    "MultiplicativeLR(λ=0.97)": lambda t: BASE_LR * 0.97**t,
+    "ConstantLR(factor=0.25, total_iters=20)": lambda t: BASE_LR * (0.25 if t < 20 else 1.0),
+    "PolynomialLR(total_iters=80, power=2)": lambda t: BASE_LR * (1 - min(t, 80) / 80) ** 2,
+    "Chained[ConstantLR(0.25, 20), ExponentialLR(0.98)]": lambda t: (
+        BASE_LR * (0.25 if t < 20 else 1) * 0.98**t
+    ),
+    "CosineAnnealingWarmRestarts(T_0=25)": lambda t: cosine(t % 25, BASE_LR, 25, 0),
+    "CosineAnnealingWarmRestarts(T_0=10, T_mult=2)": lambda t: sgdr(t, starts=(0, 10, 30, 70), low=0.005),
+    "CyclicLR(triangular)": lambda t: 0.01 + 0.09 * (1 - abs(t % 20 / 10 - 1)),
+    "CyclicLR(triangular2)": lambda t: 0.01 + 0.09 * (1 - abs(t % 20 / 10 - 1)) / 2 ** (t // 20),
+    "CyclicLR(exp_range)": lambda t: 0.01 + 0.09 * (1 - abs(t % 20 / 10 - 1)) * 0.98**t,
+}
+traces = {name: result for panel in MORE.values() for name, result in panel.items()}
+for name, formula in MORE_FORMULAS.items():
+    for t in (0, 5, 15, 20, 35, 50, 75, 99):
+        assert math.isclose(traces[name][0][t], formula(t), rel_tol=1e-9, abs_tol=1e-15), (
+            f"{name} at step {t}"
+        )
+for name in ("CyclicLR(triangular)", "OneCycleLR(cos)", "OneCycleLR(linear)", "OneCycleLR(three_phase)"):
+    rates, momenta = traces[name]
+    assert np.corrcoef(rates, momenta)[0, 1] < -0.99, f"{name}: momentum moves opposite to the rate"
+one_cycle, beta1 = traces["OneCycleLR(cos)"]
+assert int(np.argmax(one_cycle)) == 29 and math.isclose(one_cycle.max(), 0.1), (
+    "the peak after 30% of the steps"
+)
+assert math.isclose(one_cycle[0], 0.1 / 25) and one_cycle[-1] < 1e-4, "from max_lr/25 down to almost nothing"
+assert math.isclose(beta1.min(), 0.85) and math.isclose(beta1[0], 0.95), (
+    "β₁ from 0.95 down to 0.85 at the peak"
+)
+restarts = np.flatnonzero(np.diff(traces["CosineAnnealingWarmRestarts(T_0=10, T_mult=2)"][0]) > 0) + 1
+assert restarts.tolist() == [10, 30, 70], "restarts after periods of 10, 20 and 40 steps"
+
+# %%
+fig, axes = viz.subplots(2, 2, figsize=(14, 9))
+for ax, (title, panel) in zip(axes.flat, MORE.items()):
+    with_momentum = "right axis" in title
+    twin = ax.twinx() if with_momentum else None
+    for i, (name, (rates, momenta)) in enumerate(panel.items()):
+        color, _ = viz.style(i)
+        ax.plot(np.arange(more_steps), rates, color=color, linewidth=2, label=name)
+        if with_momentum:
+            twin.plot(np.arange(more_steps), momenta, "--", color=color, linewidth=1)
+    ax.set(title=title, xlabel="step", ylabel="learning rate", ylim=(0, 0.2 if with_momentum else 0.14))
+    ax.legend(fontsize="small", loc="upper right")
+    if with_momentum:  # the momenta in the middle band: rates below, the legend above
+        low = min(momenta.min() for _, momenta in panel.values())
+        high = max(momenta.max() for _, momenta in panel.values())
+        twin.set_ylim(low - 1.5 * (high - low), high + 0.9 * (high - low))
+        twin.set_ylabel("momentum / β₁ (dashed)")
+fig.suptitle("The rest of tg.optim.lr_scheduler, step by step (η₀ = 0.1)")
+save(fig, "more_schedulers")
+
+# %% [markdown]
+# Reading the figure: MultiplicativeLR with a constant λ is ExponentialLR; ConstantLR is a warm-up that
+# jumps instead of ramping; chaining it with an exponential decay multiplies the two. Warm restarts give the
+# rate a fresh start every period — the periods doubling with T_mult = 2 — which lets training leave one basin
+# and settle in another (Loshchilov & Hutter 2017). CyclicLR's three modes keep, halve or shrink the height of
+# the triangle, and its momentum (dashed) moves the other way; OneCycleLR (Smith & Topin 2019) is one big
+# cycle with Adam's β₁ mirrored, the recipe of "super-convergence".
+
+# %% [markdown]
 # What to take away: a constant rate is a compromise between speed far from the minimum and stability near
 # it. Letting the rate change — with the gradient, with time, or with a schedule from
 # `tg.optim.lr_scheduler` — removes the compromise: start large (or warm up to large), finish small.

@@ -244,7 +244,7 @@ def build_parser():
     demo_parser.set_defaults(run=demo)
 
     lab_parser = commands.add_parser("lab", help="run a tutorial from examples/ (no name: list them)")
-    lab_parser.add_argument("name", nargs="?", help="its number (1..16) or part of its name")
+    lab_parser.add_argument("name", nargs="?", help="its number (1..17) or part of its name")
     lab_parser.add_argument("--quick", action="store_true", help="the small, fast version")
     lab_parser.add_argument("--out", default=None, help="folder for the figures (./lab_figures)")
     lab_parser.set_defaults(run=lab)

@@ -46,7 +46,47 @@ FORMULAS = {
     "LambdaLR": (lambda o: S.LambdaLR(o, lambda e: 1 / (1 + e) ** 2), lambda lr, e: lr / (1 + e) ** 2),
     "InverseTimeLR": (lambda o: S.InverseTimeLR(o, decay_rate=0.5), lambda lr, e: lr / (1 + 0.5 * e)),
     "InverseSqrtLR": (lambda o: S.InverseSqrtLR(o, k=2.0), lambda lr, e: 2.0 * lr / math.sqrt(e + 1)),
+    "MultiplicativeLR": (lambda o: S.MultiplicativeLR(o, lambda e: 0.9), lambda lr, e: lr * 0.9**e),
+    "ConstantLR": (
+        lambda o: S.ConstantLR(o, factor=0.5, total_iters=4),
+        lambda lr, e: lr * (0.5 if e < 4 else 1.0),
+    ),
+    "PolynomialLR": (
+        lambda o: S.PolynomialLR(o, total_iters=20, power=3.0),
+        lambda lr, e: lr * (1 - min(e, 20) / 20) ** 3,
+    ),
+    "CosineAnnealingWarmRestarts": (
+        lambda o: S.CosineAnnealingWarmRestarts(o, T_0=4, T_mult=2, eta_min=0.001),
+        # periods of 4, 8, 16 epochs start at epochs 0, 4, 12, 28
+        lambda lr, e: (
+            0.001
+            + (lr - 0.001)
+            * (1 + math.cos(math.pi * warm_restart_position(e, [0, 4, 12, 28], [4, 8, 16, 32])))
+            / 2
+        ),
+    ),
+    "CyclicLR-triangular2": (
+        lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3, mode="triangular2"),
+        lambda lr, e: 0.01 + 0.09 * triangle(e, 3, 3) / 2 ** (e // 6),
+    ),
+    "OneCycleLR-linear": (
+        lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=EPOCHS, pct_start=0.5, anneal_strategy="linear"),
+        # up from 1/25 to 1 in steps 0..14, down to 1/25/1e4 in steps 14..29
+        lambda lr, e: 0.04 + 0.96 * e / 14 if e <= 14 else 1 + (4e-6 - 1) * (e - 14) / 15,
+    ),
 }
+
+
+def warm_restart_position(epoch, starts, lengths):
+    """T_cur / T_i of SGDR: where ``epoch`` lies in its period."""
+    i = max(k for k, start in enumerate(starts) if start <= epoch)
+    return (epoch - starts[i]) / lengths[i]
+
+
+def triangle(t, up, down):
+    """0 → 1 in ``up`` steps, 1 → 0 in ``down``: the height of the cyclical rate at step t."""
+    x = t % (up + down)
+    return x / up if x <= up else 1 - (x - up) / down
 
 
 @pytest.mark.parametrize("name", list(FORMULAS))
@@ -57,8 +97,9 @@ def test_rates_follow_the_formula(name):
     expected = [[formula(0.1, e), formula(0.05, e)] for e in range(EPOCHS)]
     np.testing.assert_allclose(rates(opt, scheduler), expected, rtol=1e-10, atol=1e-15)
     assert scheduler.last_epoch == EPOCHS
-    assert scheduler.base_lrs == [0.1, 0.05]
-    assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.05]
+    if not name.startswith(("CyclicLR", "OneCycleLR")):  # those two replace the groups' rates with their own
+        assert scheduler.base_lrs == [0.1, 0.05]
+        assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.05]
 
 
 def test_sequential_lr_switches_at_the_milestone_and_restarts_the_next_schedule():
@@ -120,6 +161,14 @@ RESUMABLE = {
     "StepLR": lambda o: S.StepLR(o, step_size=4, gamma=0.5),
     "CosineAnnealingLR": lambda o: S.CosineAnnealingLR(o, T_max=6, eta_min=0.01),
     "InverseSqrtLR": lambda o: S.InverseSqrtLR(o),
+    "MultiplicativeLR": lambda o: S.MultiplicativeLR(o, lambda e: 0.8),
+    "PolynomialLR": lambda o: S.PolynomialLR(o, total_iters=15, power=0.5),
+    "CosineAnnealingWarmRestarts": lambda o: S.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2),
+    "CyclicLR": lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=4, mode="exp_range", gamma=0.9),
+    "OneCycleLR": lambda o: S.OneCycleLR(o, max_lr=0.5, total_steps=19, three_phase=True),
+    "ChainedScheduler": lambda o: S.ChainedScheduler(
+        [S.ConstantLR(o, factor=0.5, total_iters=9), S.ExponentialLR(o, gamma=0.9)]
+    ),
     "SequentialLR": lambda o: S.SequentialLR(
         o, [S.LinearLR(o, start_factor=0.25, total_iters=3), S.MultiStepLR(o, [4, 9], gamma=0.5)], [5]
     ),
@@ -164,6 +213,49 @@ def test_state_dict_leaves_out_the_optimizer_and_functions():
     assert state["last_epoch"] == 0 and state["base_lrs"] == [0.1, 0.05]
 
 
+def test_one_cycle_momentum_runs_opposite_to_the_rate():
+    opt = tg.optim.Adam([tg.zeros(2, requires_grad=True)], lr=0.1, betas=(0.5, 0.999))
+    scheduler = S.OneCycleLR(opt, max_lr=1.0, total_steps=20, base_momentum=0.8, max_momentum=0.9)
+    lrs, beta1s = [], []
+    for _ in range(20):
+        lrs.append(opt.param_groups[0]["lr"])
+        beta1s.append(opt.param_groups[0]["betas"][0])
+        opt.step()
+        scheduler.step()
+    peak = int(np.argmax(lrs))
+    assert peak == 5  # pct_start 0.3 of 20 steps: the warm-up ends at step 0.3 * 20 - 1
+    assert lrs[0] == pytest.approx(1.0 / 25) and lrs[peak] == pytest.approx(1.0)
+    assert lrs[-1] == pytest.approx(1.0 / 25 / 1e4)
+    assert beta1s[0] == pytest.approx(0.9) and beta1s[peak] == pytest.approx(0.8) and beta1s[-1] == 0.9
+    assert opt.param_groups[0]["betas"][1] == 0.999  # beta2 untouched
+    with pytest.raises(ValueError, match="total_steps is 20"):
+        scheduler.step()
+
+
+def test_cyclic_lr_sets_momentum_of_sgd_and_rejects_an_optimizer_without_one():
+    opt = tg.optim.SGD([tg.zeros(2, requires_grad=True)], lr=0.5, momentum=0.9)
+    scheduler = S.CyclicLR(opt, base_lr=0.1, max_lr=1.0, step_size_up=2)
+    seen = []
+    for _ in range(5):
+        seen.append((opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]))
+        scheduler.step()
+    np.testing.assert_allclose(seen, [(0.1, 0.9), (0.55, 0.85), (1.0, 0.8), (0.55, 0.85), (0.1, 0.9)])
+    no_momentum = tg.optim.Adagrad([tg.zeros(2, requires_grad=True)])
+    with pytest.raises(ValueError, match="CyclicLR: Adagrad has neither momentum nor betas"):
+        S.CyclicLR(no_momentum, 0.1, 1.0)
+    S.CyclicLR(no_momentum, 0.1, 1.0, cycle_momentum=False)  # fine without cycling
+
+
+def test_warm_restarts_accepts_fractional_epochs():
+    opt = make_optimizer()
+    scheduler = S.CosineAnnealingWarmRestarts(opt, T_0=2)
+    scheduler.step(2.5)  # half-way into the second period of 2: a quarter of the way down
+    assert scheduler.T_cur == 0.5 and scheduler.last_epoch == 2
+    assert scheduler.get_last_lr()[0] == pytest.approx(0.1 * (1 + math.cos(math.pi / 4)) / 2)
+    with pytest.raises(ValueError, match="epoch -1"):
+        scheduler.step(-1)
+
+
 @pytest.mark.parametrize(
     "build, error, words",
     [
@@ -189,6 +281,23 @@ def test_state_dict_leaves_out_the_optimizer_and_functions():
             "optimizer",
         ),
         (lambda o: S.StepLR(o, 3, last_epoch=5), KeyError, "initial_lr"),
+        (lambda o: S.MultiplicativeLR(o, 0.9), TypeError, "MultiplicativeLR: lr_lambda must be a function"),
+        (lambda o: S.ConstantLR(o, factor=1.5), ValueError, "ConstantLR: invalid factor 1.5"),
+        (lambda o: S.PolynomialLR(o, total_iters=0), ValueError, "PolynomialLR: invalid total_iters 0"),
+        (lambda o: S.CosineAnnealingWarmRestarts(o, T_0=0), ValueError, "T_0 0"),
+        (lambda o: S.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=1.5), ValueError, "T_mult 1.5"),
+        (lambda o: S.CyclicLR(o, 0.1, 1.0, mode="sawtooth"), ValueError, "CyclicLR: invalid mode 'sawtooth'"),
+        (lambda o: S.CyclicLR(o, [0.1], 1.0), ValueError, "2 values of base_lr"),
+        (lambda o: S.CyclicLR(o, 0.1, 1.0, step_size_up=0), ValueError, "step_size_up 0"),
+        (lambda o: S.OneCycleLR(o, 1.0), ValueError, "OneCycleLR: give total_steps"),
+        (lambda o: S.OneCycleLR(o, 1.0, total_steps=10, pct_start=1.5), ValueError, "pct_start 1.5"),
+        (lambda o: S.OneCycleLR(o, 1.0, 10, anneal_strategy="exp"), ValueError, "anneal_strategy 'exp'"),
+        (lambda o: S.ChainedScheduler([]), ValueError, "ChainedScheduler: expects at least one"),
+        (
+            lambda o: S.ChainedScheduler([S.StepLR(o, 2), S.StepLR(make_optimizer(), 2)]),
+            ValueError,
+            "ChainedScheduler: scheduler 1 \\(StepLR\\) has another optimizer",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

@@ -1,5 +1,7 @@
 """``Dataset`` and ``TensorDataset``: indexable collections of samples, as in ``torch.utils.data``."""
 
+import math
+
 from ..tensor import Tensor
 
 
@@ -53,3 +55,67 @@ class TensorDataset(Dataset):
     def __len__(self):
         """The number of rows."""
         return self.tensors[0].shape[0]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order: ``Subset(ds, [0, 2])[1]`` is ``ds[2]``.
+
+    >>> train = tg.data.Subset(dataset, range(0, 800))
+    """
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = [int(i) for i in indices]
+
+    def __getitem__(self, index):
+        """The sample ``dataset[indices[index]]`` (a list of indices gives a list of samples)."""
+        if isinstance(index, list):
+            return [self.dataset[self.indices[i]] for i in index]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self):
+        """The number of indices."""
+        return len(self.indices)
+
+
+def random_split(dataset, lengths, generator=None):
+    """Split ``dataset`` at random into non-overlapping ``Subset``s of the given ``lengths``.
+
+    ``lengths`` are counts that add up to ``len(dataset)``, or fractions that add up to 1: then each
+    split gets ⌊fraction · n⌋ samples and the samples left over go one each to the splits in turn
+    (round robin from the first), as PyTorch does.
+
+    >>> train, val = tg.data.random_split(dataset, [0.8, 0.2], generator=np.random.default_rng(0))
+
+    ``generator``: None (the library's stream: ``tg.manual_seed``), an int seed, a NumPy-style
+    generator (``.random(n)``) or a ``tg.Generator`` (see ``sampler.uniform``).
+    """
+    from .sampler import permutation  # the one helper for random orders
+
+    n = len(dataset)
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("random_split: lengths is empty")
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:  # fractions
+        for i, fraction in enumerate(lengths):
+            if not 0 <= fraction <= 1:
+                raise ValueError(f"random_split: fraction at index {i} is not between 0 and 1: {fraction!r}")
+        counts = [int(fraction * n) for fraction in lengths]  # floor
+        for i in range(n - sum(counts)):  # the remainder, round robin
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if any(not isinstance(k, int) or isinstance(k, bool) or k < 0 for k in lengths):
+        raise ValueError(
+            f"random_split: lengths must be non-negative counts, or fractions that sum to 1; got {lengths}"
+        )
+    if sum(lengths) != n:
+        raise ValueError(
+            f"random_split: sum of input lengths ({sum(lengths)}) does not equal the length of the input "
+            f"dataset ({n})"
+        )
+    order = permutation(generator, n)
+    splits, start = [], 0
+    for length in lengths:
+        splits.append(Subset(dataset, order[start : start + length]))
+        start += length
+    return splits

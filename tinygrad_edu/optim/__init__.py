@@ -12,7 +12,7 @@ class that mirrors the formula of the paper (``sgd.sgd``, ``adam.adam``, ...):
 | ``rprop.py`` | ``Rprop`` |
 | ``textbook.py`` | the course's forms: ``GD``, ``Momentum``, ``NAG`` |
 | ``random_search.py`` | ``RandomSearch`` (derivative-free) |
-| ``lr_scheduler.py`` | ``StepLR``, ``CosineAnnealingLR``, ``ReduceLROnPlateau``, ... |
+| ``lr_scheduler.py`` | ``StepLR``, ``CosineAnnealingLR``, ``OneCycleLR``, ``ReduceLROnPlateau``, ... |
 """
 
 from . import lr_scheduler

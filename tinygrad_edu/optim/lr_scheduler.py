@@ -56,9 +56,12 @@ class LRScheduler:
         """The rates the last ``step()`` set, one per parameter group."""
         return list(self._last_lr)
 
+    # attributes left out of ``state_dict()``: the optimizer (saved on its own) and user functions
+    _not_saved = ("optimizer", "lr_lambdas")
+
     def state_dict(self):
         """Everything but the optimizer (and functions), to resume the schedule."""
-        return {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
+        return {key: value for key, value in self.__dict__.items() if key not in self._not_saved}
 
     def load_state_dict(self, state_dict):
         """Resume from a ``state_dict()``."""
@@ -97,6 +100,25 @@ class LRScheduler:
 _LRScheduler = LRScheduler  # PyTorch's older name
 
 
+class _Composite(LRScheduler):
+    """A scheduler made of schedulers (``self._schedulers``): saves and restores them with itself."""
+
+    def state_dict(self):
+        """Its own state and each scheduler's, under ``"_schedulers"``."""
+        state = {
+            key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")
+        }
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Resume it and its schedulers."""
+        state = dict(state_dict)
+        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
+            scheduler.load_state_dict(saved)
+        self.__dict__.update(state)
+
+
 class LambdaLR(LRScheduler):
     """lr = base_lr · lr_lambda(epoch), with one function, or one per parameter group.
 
@@ -104,17 +126,27 @@ class LambdaLR(LRScheduler):
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
-        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
-        if len(lambdas) != groups:
-            raise ValueError(f"LambdaLR: expected {groups} lr_lambdas (one per group), got {len(lambdas)}")
-        if not all(callable(f) for f in lambdas):
-            raise TypeError("LambdaLR: lr_lambda must be a function of the epoch (or a list of them)")
-        self.lr_lambdas = lambdas
+        self.lr_lambdas = _one_per_group("LambdaLR", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
         return [base_lr * f(self.last_epoch) for f, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(LRScheduler):
+    """lr_epoch = lr_(epoch−1) · lr_lambda(epoch) for epoch ≥ 1: multiply the current rate each epoch.
+
+    >>> sched = MultiplicativeLR(opt, lambda epoch: 0.95)     # the same as ExponentialLR(opt, 0.95)
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _one_per_group("MultiplicativeLR", optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._current_lrs())]
 
 
 class StepLR(LRScheduler):
@@ -172,6 +204,30 @@ class ExponentialLR(LRScheduler):
         return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
+class ConstantLR(LRScheduler):
+    """lr = base_lr · factor while epoch < total_iters, then base_lr: a constant warm-up at a reduced rate."""
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        self._check(_is_number(factor) and 0 <= factor <= 1, "factor", factor, "must be in [0, 1]")
+        self._check(
+            _is_int(total_iters) and total_iters >= 0, "total_iters", total_iters, "must be an int >= 0"
+        )
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]  # the warm-up is over
+
+    def _closed_form_lr(self):
+        factor = 1.0 if self.last_epoch >= self.total_iters else self.factor
+        return [base_lr * factor for base_lr in self.base_lrs]
+
+
 class LinearLR(LRScheduler):
     """lr = base_lr · (start + (end − start) · min(epoch, total_iters) / total_iters): a linear warm-up."""
 
@@ -200,6 +256,32 @@ class LinearLR(LRScheduler):
         progress = min(self.total_iters, self.last_epoch) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * progress
         return [base_lr * factor for base_lr in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """lr = base_lr · (1 − min(epoch, total_iters) / total_iters)^power: a polynomial decay to 0."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self._check(
+            _is_int(total_iters) and total_iters >= 1, "total_iters", total_iters, "must be an int >= 1"
+        )
+        self._check(_is_number(power), "power", power, "must be a number")
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        # factor(e) / factor(e−1), with factor(e) = (1 − e / total)^power
+        remaining = 1.0 - self.last_epoch / self.total_iters
+        before = 1.0 - (self.last_epoch - 1) / self.total_iters
+        ratio = (remaining / before) ** self.power
+        return [lr * ratio for lr in self._current_lrs()]
+
+    def _closed_form_lr(self):
+        remaining = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base_lr * remaining**self.power for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -231,6 +313,318 @@ class CosineAnnealingLR(LRScheduler):
         return [self.eta_min + (base_lr - self.eta_min) * cosine for base_lr in self.base_lrs]
 
 
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """lr = eta_min + (base_lr − eta_min) · (1 + cos(π · T_cur / T_i)) / 2, restarting at base_lr.
+
+    SGDR (Loshchilov & Hutter 2017): ``T_cur`` counts the epochs since the last restart; after
+    ``T_i`` epochs it returns to 0 and the next period is ``T_i · T_mult`` long (``T_0`` the first).
+    ``step(epoch)`` also takes a fractional epoch, to restart in the middle of an epoch::
+
+        for epoch in range(20):
+            for i, batch in enumerate(loader):
+                ...
+                sched.step(epoch + i / len(loader))
+    """
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        self._check(_is_int(T_0) and T_0 >= 1, "T_0", T_0, "must be an int >= 1")
+        self._check(_is_int(T_mult) and T_mult >= 1, "T_mult", T_mult, "must be an int >= 1")
+        self._check(_is_number(eta_min), "eta_min", eta_min, "must be a number")
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        cosine = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base_lr - self.eta_min) * cosine for base_lr in self.base_lrs]
+
+    def step(self, epoch=None):
+        """Advance one epoch, or jump to ``epoch`` (a number ≥ 0, fractions allowed)."""
+        self._step_count += 1
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:  # one more epoch: restart when the period is over
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            self._check(_is_number(epoch) and epoch >= 0, "epoch", epoch, "must be a number >= 0")
+            self.T_cur, self.T_i = self._position(epoch)
+        self.last_epoch = math.floor(epoch)
+        self._apply(self.get_lr())
+
+    def _position(self, epoch):
+        """(T_cur, T_i) at ``epoch``: the periods T_0, T_0·m, T_0·m², ... end at T_0·(mⁿ − 1)/(m − 1)."""
+        if epoch < self.T_0:
+            return epoch, self.T_0
+        if self.T_mult == 1:
+            return epoch % self.T_0, self.T_0
+        m = self.T_mult
+        n = int(math.log(epoch / self.T_0 * (m - 1) + 1, m))  # the number of finished periods
+        return epoch - self.T_0 * (m**n - 1) / (m - 1), self.T_0 * m**n
+
+
+class CyclicLR(LRScheduler):
+    """The cyclical learning rate (Smith 2017): the rate climbs from ``base_lr`` to ``max_lr`` in
+    ``step_size_up`` steps and falls back in ``step_size_down``; step it after every *batch*.
+
+    With t = ``last_epoch``, period P = step_size_up + step_size_down and r = step_size_up / P:
+
+        cycle = ⌊1 + t / P⌋,  x = 1 + t / P − cycle  (the position in the cycle, 0..1)
+        h = x / r if x ≤ r else (x − 1) / (r − 1)  (0 → 1 → 0: the triangle)
+        lr = base_lr + (max_lr − base_lr) · h · scale
+        momentum = max_momentum − (max_momentum − base_momentum) · h · scale
+
+    ``mode``: "triangular" (scale = 1), "triangular2" (scale = 1 / 2^(cycle−1): the height halves
+    every cycle) or "exp_range" (scale = gamma^t); or a custom ``scale_fn`` of the cycle number
+    (``scale_mode="cycle"``) or of t (``"iterations"``). With ``cycle_momentum`` the momentum (SGD's
+    ``momentum``, or β₁ of Adam's ``betas``) moves opposite to the rate.
+    """
+
+    _not_saved = ("optimizer", "scale_fn_custom")
+
+    def __init__(
+        self,
+        optimizer,
+        base_lr,
+        max_lr,
+        step_size_up=2000,
+        step_size_down=None,
+        mode="triangular",
+        gamma=1.0,
+        scale_fn=None,
+        scale_mode="cycle",
+        cycle_momentum=True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+        last_epoch=-1,
+    ):
+        _check_optimizer("CyclicLR", optimizer)
+        base_lrs = _per_group("CyclicLR", "base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for group, lr in zip(optimizer.param_groups, base_lrs):
+                group["lr"] = lr
+        self.max_lrs = _per_group("CyclicLR", "max_lr", optimizer, max_lr)
+        self._check(
+            _is_number(step_size_up) and step_size_up > 0, "step_size_up", step_size_up, "must be > 0"
+        )
+        step_size_down = step_size_up if step_size_down is None else step_size_down
+        self._check(
+            _is_number(step_size_down) and step_size_down > 0, "step_size_down", step_size_down, "must be > 0"
+        )
+        self.total_size = float(step_size_up + step_size_down)
+        self.step_ratio = step_size_up / self.total_size
+        if scale_fn is None:
+            modes = ("triangular", "triangular2", "exp_range")
+            self._check(mode in modes, "mode", mode, f"must be one of {modes} (or give a scale_fn)")
+            scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        else:
+            self._check(callable(scale_fn), "scale_fn", scale_fn, "must be a function")
+            self._check(
+                scale_mode in ("cycle", "iterations"),
+                "scale_mode",
+                scale_mode,
+                "must be 'cycle' or 'iterations'",
+            )
+        self.mode, self.gamma = mode, gamma
+        self.scale_fn_custom, self.scale_mode = scale_fn, scale_mode
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = _momentum_key("CyclicLR", optimizer) == "betas"
+            self.base_momentums = _per_group("CyclicLR", "base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("CyclicLR", "max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for group, top, bottom in zip(
+                    optimizer.param_groups, self.max_momentums, self.base_momentums
+                ):
+                    _set_momentum(group, top, self.use_beta1)
+                    group["max_momentum"], group["base_momentum"] = top, bottom
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def scale_fn(self, x):
+        """The height of cycle x (or at step x, for ``scale_mode="iterations"``), between 0 and 1."""
+        if self.scale_fn_custom is not None:
+            return self.scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x  # exp_range
+
+    def get_lr(self):
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            height = x / self.step_ratio
+        else:
+            height = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [low + (high - low) * height * scale for low, high in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                _set_momentum(group, high - (high - low) * height * scale, self.use_beta1)
+        return lrs
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topin 2019): one warm-up from max_lr / div_factor to ``max_lr``
+    over the first ``pct_start`` of ``total_steps``, then an anneal down to
+    max_lr / (div_factor · final_div_factor); step it after every *batch*.
+
+    Each phase goes from a start value a to an end value b as its progress p runs from 0 to 1:
+    "cos": b + (a − b) · (1 + cos(π p)) / 2;  "linear": a + (b − a) · p. The phases end at steps
+    pct_start · total − 1 and total − 1. ``three_phase=True`` warms up, comes back down to the
+    initial rate symmetrically (ending at 2 · pct_start · total − 2), then decays to the
+    minimum. With ``cycle_momentum``, the momentum (SGD's ``momentum`` or Adam's β₁) runs the other way,
+    from ``max_momentum`` down to ``base_momentum`` at the peak rate and back.
+    Give ``total_steps``, or ``epochs`` and ``steps_per_epoch``.
+    """
+
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
+        _check_optimizer("OneCycleLR", optimizer)
+        if total_steps is not None:
+            self._check(
+                _is_int(total_steps) and total_steps >= 1, "total_steps", total_steps, "must be an int >= 1"
+            )
+        elif epochs is not None and steps_per_epoch is not None:
+            self._check(_is_int(epochs) and epochs >= 1, "epochs", epochs, "must be an int >= 1")
+            self._check(
+                _is_int(steps_per_epoch) and steps_per_epoch >= 1,
+                "steps_per_epoch",
+                steps_per_epoch,
+                "must be an int >= 1",
+            )
+            total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("OneCycleLR: give total_steps, or both epochs and steps_per_epoch")
+        self._check(
+            _is_number(pct_start) and 0 <= pct_start <= 1, "pct_start", pct_start, "must be in [0, 1]"
+        )
+        self._check(
+            anneal_strategy in ("cos", "linear"),
+            "anneal_strategy",
+            anneal_strategy,
+            "must be 'cos' or 'linear'",
+        )
+        self.total_steps = total_steps
+        self.anneal_strategy = anneal_strategy
+        warmup_end = float(pct_start * total_steps) - 1
+        # (last step, rate from, rate to, momentum from, momentum to) of each phase
+        if three_phase:
+            self._phases = [
+                (warmup_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (2 * warmup_end, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
+        else:
+            self._phases = [
+                (warmup_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            ]
+        max_lrs = _per_group("OneCycleLR", "max_lr", optimizer, max_lr)
+        if last_epoch == -1:
+            for group, top in zip(optimizer.param_groups, max_lrs):
+                group["initial_lr"] = top / div_factor
+                group["max_lr"] = top
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = _momentum_key("OneCycleLR", optimizer) == "betas"
+            tops = _per_group("OneCycleLR", "max_momentum", optimizer, max_momentum)
+            bottoms = _per_group("OneCycleLR", "base_momentum", optimizer, base_momentum)
+            if last_epoch == -1:
+                for group, top, bottom in zip(optimizer.param_groups, tops, bottoms):
+                    _set_momentum(group, top, self.use_beta1)
+                    group["max_momentum"], group["base_momentum"] = top, bottom
+        super().__init__(optimizer, last_epoch)
+
+    def _anneal(self, start, end, progress):
+        """From ``start`` (progress 0) to ``end`` (progress 1), along a half cosine or a line."""
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * progress) + 1)
+        return (end - start) * progress + start
+
+    def get_lr(self):
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(
+                f"OneCycleLR: stepped {step} times, but total_steps is {self.total_steps}; "
+                "make it the number of optimizer steps of the whole run"
+            )
+        lrs = []
+        for group in self.optimizer.param_groups:
+            phase_start = 0.0
+            for i, (end, lr_from, lr_to, momentum_from, momentum_to) in enumerate(self._phases):
+                if step <= end or i == len(self._phases) - 1:
+                    progress = (step - phase_start) / (end - phase_start)
+                    lrs.append(self._anneal(group[lr_from], group[lr_to], progress))
+                    if self.cycle_momentum:
+                        momentum = self._anneal(group[momentum_from], group[momentum_to], progress)
+                        _set_momentum(group, momentum, self.use_beta1)
+                    break
+                phase_start = end
+        return lrs
+
+
+class ChainedScheduler(_Composite):
+    """Step several schedulers of one optimizer together: their factors multiply.
+
+    >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, gamma=0.9)])
+
+    gives lr = base_lr · (0.1 while epoch < 2, else 1) · 0.9^epoch — the same as stepping each one.
+    """
+
+    def __init__(self, schedulers, optimizer=None):
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler: expects at least one scheduler, got none")
+        optimizer = optimizer if optimizer is not None else getattr(schedulers[0], "optimizer", None)
+        for i, scheduler in enumerate(schedulers):
+            if not hasattr(scheduler, "optimizer"):
+                raise TypeError(
+                    f"ChainedScheduler: scheduler {i} ({type(scheduler).__name__}) has no optimizer"
+                )
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(
+                    f"ChainedScheduler: scheduler {i} is a ReduceLROnPlateau, whose step needs a metric"
+                )
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(
+                    f"ChainedScheduler: scheduler {i} ({type(scheduler).__name__}) has another optimizer"
+                )
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = self._current_lrs()
+
+    def step(self):
+        """Step every scheduler, in order."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()
+
+
 class InverseTimeLR(LRScheduler):
     """lr = base_lr / (1 + decay_rate · epoch): inverse-time decay (not in PyTorch)."""
 
@@ -255,7 +649,7 @@ class InverseSqrtLR(LRScheduler):
         return [self.k * base_lr / math.sqrt(self.last_epoch + 1) for base_lr in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
+class SequentialLR(_Composite):
     """Run ``schedulers`` one after another, switching at the epochs in ``milestones``.
 
     >>> warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
@@ -306,21 +700,6 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
-
-    def state_dict(self):
-        """Its own state and each scheduler's, under ``"_schedulers"``."""
-        state = {
-            key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")
-        }
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        """Resume it and its schedulers."""
-        state = dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
-            scheduler.load_state_dict(saved)
-        self.__dict__.update(state)
 
 
 def _undo_initial_step(scheduler):
@@ -411,3 +790,48 @@ def _is_int(value):
 
 def _is_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_optimizer(name, optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
+
+
+def _one_per_group(name, optimizer, lr_lambda):
+    """``lr_lambda`` as a list of functions, one per parameter group."""
+    groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
+    lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+    if len(lambdas) != groups:
+        raise ValueError(f"{name}: expected {groups} lr_lambdas (one per group), got {len(lambdas)}")
+    if not all(callable(f) for f in lambdas):
+        raise TypeError(f"{name}: lr_lambda must be a function of the epoch (or a list of them)")
+    return lambdas
+
+
+def _per_group(name, what, optimizer, value):
+    """A number for every group, or a list with one number per group."""
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(f"{name}: expected {groups} values of {what} (one per group), got {len(value)}")
+        return list(value)
+    return [value] * groups
+
+
+def _momentum_key(name, optimizer):
+    """Where the optimizer keeps its momentum: ``"betas"`` (β₁, Adam's family) or ``"momentum"`` (SGD)."""
+    if "betas" in optimizer.defaults:
+        return "betas"
+    if "momentum" in optimizer.defaults:
+        return "momentum"
+    raise ValueError(
+        f"{name}: {type(optimizer).__name__} has neither momentum nor betas to cycle; "
+        "pass cycle_momentum=False"
+    )
+
+
+def _set_momentum(group, value, use_beta1):
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
