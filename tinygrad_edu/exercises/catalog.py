@@ -306,7 +306,7 @@ def _unary_exercise(name, op, formula, saved, hint, values=normal, kink_case=Non
         rng = rng_for(name)
         cases = _unary_cases(rng, values)
         if kink_case is not None:
-            cases.append(kink_case)
+            cases.insert(0, kink_case)
         checks.check_op(path, module, op, {"backward": f"{name}_backward"}, cases, ["x"])
 
     return grade
@@ -354,7 +354,7 @@ grade_relu = _unary_exercise(
     "so compare strictly (> 0, not >= 0).",
     values=away_from_zero,
     kink_case=Case(
-        np.array([-1.0, 0.0, 0.0, 2.0]), note="x = 0 at indices 1 and 2, the kink", gradcheck=False
+        np.array([0.0, 1.5, 0.0, -2.0]), note="x = 0 at indices 0 and 2, the kink", gradcheck=False
     ),
 )
 

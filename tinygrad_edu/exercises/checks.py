@@ -71,7 +71,7 @@ def check_op(path, module, op, learned, cases, names, probes=None):
 
 
 def _check_case(op, mine, case, names, learned, rng, probes):
-    name = op.__name__.lower()
+    name = learned["backward"].removesuffix("_backward")  # as the workbook calls the op
     described = _describe(name, case, case.names or names)
     reference = _tensors(case)
     expected_out = op.apply(*reference)
@@ -91,7 +91,7 @@ def _check_case(op, mine, case, names, learned, rng, probes):
         e = _zeros_for_none(expected[k], case.args[i])
         g = _zeros_for_none(got[k], case.args[i])
         hints = [(WRONG_SIGN, -e.numpy()), (FORGOT_GRAD, _zeros_for_none(local[k], case.args[i]))]
-        compare(f"the gradient of {(case.names or names)[i]}, {described},", e, g, hints + list(extra[k]))
+        compare(f"{described}: the gradient of {(case.names or names)[i]}", e, g, hints + list(extra[k]))
     if case.gradcheck:
         tg.gradcheck(lambda *xs: mine.apply(*_rebuild(case, xs)), [tensors[i] for i in leaves])
 
@@ -138,7 +138,7 @@ def _short(value):
     if isinstance(value, np.ndarray):
         return f"<array {value.shape}>"
     if isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
-        return "(" + ", ".join(_short(v) for v in value) + ")"
+        return "(" + ", ".join(_short(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     return repr(value)
 
 

@@ -22,11 +22,8 @@ def find(names):
     chosen = []
     for name in names:
         key = name.lower().removesuffix(".py")
-        matches = [
-            e
-            for e in EXERCISES
-            if key in (e.name, e.filename[:-3], str(e.number), f"{e.number:02d}") or e.name.startswith(key)
-        ]
+        matches = [e for e in EXERCISES if key in (e.name, e.filename[:-3], str(e.number), f"{e.number:02d}")]
+        matches = matches or [e for e in EXERCISES if e.name.startswith(key)]  # an exact name wins
         if not matches:
             known = ", ".join(e.name for e in EXERCISES)
             raise ValueError(f"no exercise named {name!r}; the exercises are: {known}")
