@@ -56,16 +56,23 @@ def test_editing_one_exercise_passes_it_and_a_mistake_fails_it_by_element(tmp_pa
     path = tmp_path / "workbook" / "04_mul.py"
     stub = path.read_text(encoding="utf-8")
     body = '    raise NotImplementedError("write this function")'
-    path.write_text(stub.replace(body, "    a, b = ctx.saved_tensors\n    return grad * b, grad * a"), encoding="utf-8")
+    path.write_text(
+        stub.replace(body, "    a, b = ctx.saved_tensors\n    return grad * b, grad * a"), encoding="utf-8"
+    )
     result = run("check", "workbook", "mul", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
     assert " 4  mul  passed" in result.stdout and "1/1 passed" in result.stdout
 
-    path.write_text(stub.replace(body, "    a, b = ctx.saved_tensors\n    return grad * b, grad * b"), encoding="utf-8")
+    path.write_text(
+        stub.replace(body, "    a, b = ctx.saved_tensors\n    return grad * b, grad * b"), encoding="utf-8"
+    )
     result = run("check", "workbook", "mul", "exp", cwd=tmp_path)
     assert result.returncode == 1
     assert " 4  mul  FAILED" in result.stdout and " 7  exp  not started" in result.stdout
-    assert "04_mul.py: mul for inputs a (2, 3), b (2, 3): the gradient of b at index (0, 0): expected" in result.stdout
+    assert (
+        "04_mul.py: mul for inputs a (2, 3), b (2, 3): the gradient of b at index (0, 0): expected"
+        in result.stdout
+    )
 
 
 def test_solutions_pass_and_json_is_for_autograders(tmp_path):
@@ -86,3 +93,31 @@ def test_check_errors_are_clear(tmp_path):
     run("start", "workbook", cwd=tmp_path)
     result = run("check", "workbook", "nope", cwd=tmp_path)
     assert result.returncode == 2 and "no exercise named 'nope'" in result.stderr
+
+
+def readme_run():
+    """(command, expected output) pairs of the README's workbook run."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    block = text.split("<!-- workbook run: start")[1].split("<!-- workbook run: end")[0]
+    lines = block.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    steps = []
+    for line in lines:
+        if line.startswith("$ "):
+            steps.append((line[2:], []))
+        else:
+            steps[-1][1].append(line)
+    return [(command, "\n".join(output)) for command, output in steps]
+
+
+def test_the_readme_run_is_real(tmp_path):
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for command, expected in readme_run():
+        if command.startswith("tail -3 workbook/04_mul.py"):  # the edit the README shows
+            path = tmp_path / "workbook" / "04_mul.py"
+            stub = path.read_text(encoding="utf-8")
+            start = stub.index("def mul_backward(")
+            path.write_text(stub[:start] + expected + "\n", encoding="utf-8")
+        shell = command.replace("tinygrad-edu", f"{sys.executable} -m tinygrad_edu")
+        result = subprocess.run(shell, shell=True, capture_output=True, text=True, cwd=tmp_path, env=env)
+        assert result.stdout.rstrip("\n") == expected, command
