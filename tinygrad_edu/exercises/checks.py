@@ -63,7 +63,9 @@ def check_op(path, module, op, learned, cases, names, probes=None):
     ``probes(case, expected)`` may add (hint, wrong gradients) pairs of mistakes typical of this op.
     """
     methods = {method: staticmethod(function(module, name)) for method, name in learned.items()}
-    mine = type(op.__name__, (op,), methods)  # named as the library's op, so engine errors read alike
+    # named as the library's op, so engine errors read alike; of the learner's module, not the library's
+    methods["__module__"] = getattr(module, "__name__", "learner")
+    mine = type(op.__name__, (op,), methods)
     for number, case in enumerate(cases):
         rng = np.random.default_rng(number)
         with learner_code(path):
