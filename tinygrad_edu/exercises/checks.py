@@ -17,7 +17,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import backend
 
-from .grading import Failure, compare, function, index_text, learner_code, patched, shapes_text
+from .grading import Failure, LearnerError, compare, function, index_text, learner_code, patched, shapes_text
 
 WRONG_SIGN = "wrong sign: compare your formula's sign with the derivative's"
 FORGOT_GRAD = (
@@ -68,8 +68,12 @@ def check_op(path, module, op, learned, cases, names, probes=None):
     mine = type(op.__name__, (op,), methods)
     for number, case in enumerate(cases):
         rng = np.random.default_rng(number)
-        with learner_code(path):
-            _check_case(op, mine, case, names, learned, rng, probes)
+        try:
+            with learner_code(path):
+                _check_case(op, mine, case, names, learned, rng, probes)
+        except LearnerError as error:  # say which inputs made the learner's code (or its result) fail
+            label = learned["backward"].removesuffix("_backward")
+            raise LearnerError(f"{_describe(label, case, case.names or names)}: {error}") from None
 
 
 def _check_case(op, mine, case, names, learned, rng, probes):

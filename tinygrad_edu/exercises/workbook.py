@@ -5,6 +5,7 @@ stubs (the library functions' signatures with a body that raises ``NotImplemente
 solution (the library functions' own source, see ``source.py``).
 """
 
+import ast
 import os
 import textwrap
 
@@ -158,13 +159,38 @@ def check(directory, names=()):
         results[exercise], modules[exercise] = grade_one(exercise, directory)
     if capstone in chosen:
         waiting = [e for e in EXERCISES[:-1] if results[e].status != PASSED]
-        if waiting:
+        path = os.path.join(directory, capstone.filename)
+        if waiting and (not os.path.exists(path) or _is_stub(path, "train")):
+            results[capstone] = Result(
+                capstone, NOT_STARTED, "train still raises NotImplementedError (not started)"
+            )
+        elif waiting:
             names = ", ".join(f"{e.name} ({results[e].status})" for e in waiting)
             results[capstone] = Result(capstone, BLOCKED, f"waits for the other exercises to pass: {names}")
         else:
             others = [(e, modules[e]) for e in EXERCISES[:-1]]
             results[capstone] = grade_one(capstone, directory, others)[0]
     return [results[e] for e in chosen]
+
+
+def _is_stub(path, name):
+    """True when the file's function ``name`` only raises NotImplementedError (as ``start`` wrote it)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            body = [
+                n for n in node.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+            ]
+            return (
+                len(body) == 1
+                and isinstance(body[0], ast.Raise)
+                and "NotImplementedError" in ast.unparse(body[0])
+            )
+    return False
 
 
 __all__ = [
