@@ -394,6 +394,21 @@ def test_a_recursive_topological_order_is_told_to_use_a_stack(solved, tmp_path):
     assert len(result.message.splitlines()) < 10
 
 
+def test_adding_in_place_is_told_to_add_out_of_place(solved, tmp_path):
+    code = """
+    def add_gradient(grads, tensor, grad):
+        previous = grads.get(tensor)
+        if previous is None:
+            grads[tensor] = grad
+        else:
+            previous += grad
+    """
+    folder = plant(solved, tmp_path, "accumulate", code)
+    (result,) = exercises.check(folder, ["accumulate"])
+    assert result.status == "failed" and "in add_gradient:  previous += grad" in result.message
+    assert "hint: add out of place" in result.message
+
+
 def test_a_syntax_error_names_the_line(solved, tmp_path):
     folder = plant(solved, tmp_path, "exp", "def exp_backward(ctx, grad)\n    return grad\n")
     (result,) = exercises.check(folder, ["exp"])

@@ -17,7 +17,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import backend
 
-from .grading import Failure, LearnerError, compare, function, index_text, learner_code, patched, shapes_text
+from .grading import LearnerError, compare, function, learner_code, patched, shapes_text
 
 WRONG_SIGN = "wrong sign: compare your formula's sign with the derivative's"
 FORGOT_GRAD = (
@@ -151,7 +151,7 @@ def _short(value):
 # ---- the engine ----------------------------------------------------------------------------------------
 
 
-def check_engine(path, module, name, engine_name, graphs, probes=None):
+def check_engine(path, module, name, engine_name, graphs):
     """Grade the learner's ``name`` swapped in for ``engine.<engine_name>``: every graph's leaf
     gradients must equal the library's. ``graphs`` are (note, make) with ``make()`` → (loss, leaves)."""
     from tinygrad_edu.autograd import engine
@@ -277,15 +277,3 @@ def _rates(make, scheduler_class):
         scheduler.step()
         rates.append(optimizer.param_groups[0]["lr"])
     return rates
-
-
-__all__ = [
-    "Case",
-    "Failure",
-    "check_engine",
-    "check_helper",
-    "check_op",
-    "check_optimizer",
-    "check_schedule",
-    "index_text",
-]
