@@ -2,8 +2,8 @@
 
 Each ``Exercise`` names the library function(s) that are its solution (``Piece``): the stub gets
 their signatures, the solution their source (``source.py``), and the grader plugs the learner's
-version in where the library's runs. Only the capstone's solution is written here, because it is
-the learner's own training script, not a piece of the library.
+version in where the library's runs. Only the capstone's solution is written by hand (in
+``capstone.py``), because it is the learner's own training script, not a piece of the library.
 """
 
 import importlib
@@ -107,6 +107,12 @@ PART1 = "1. The numerical derivative"
 FUNCTIONS_1D = [("sin", math.sin), ("exp", math.exp), ("x³", lambda x: x**3)]
 
 
+OTHER_QUOTIENT = {
+    "forward_difference": gradcheck_module.central_difference,
+    "central_difference": gradcheck_module.forward_difference,
+}
+
+
 def _grade_difference(path, module, name, library_function):
     mine = function(module, name)
     for label, f in FUNCTIONS_1D:
@@ -115,11 +121,7 @@ def _grade_difference(path, module, name, library_function):
                 with learner_code(path):
                     got = mine(f, x, h)
                 expected = library_function(f, x, h)
-                other = (
-                    gradcheck_module.central_difference
-                    if name == "forward_difference"
-                    else (gradcheck_module.forward_difference)
-                )
+                other = OTHER_QUOTIENT[name]
                 hints = [
                     (f"that is the other quotient: {name} is asked for", other(f, x, h)),
                     ("that is the backward difference (f(x) − f(x − h)) / h", (f(x) - f(x - h)) / h),
