@@ -1,14 +1,16 @@
-"""The command line: ``python -m tinygrad_edu {demo,lab,selfcheck,info}`` (or ``tinygrad-edu ...``).
+"""The command line: ``python -m tinygrad_edu {demo,lab,selfcheck,exercises,info}`` (or ``tinygrad-edu ...``).
 
 - ``demo``: train a small MLP on scikit-learn's 8x8 digits, print the test accuracy, save plots.
 - ``lab NAME``: run one of the tutorials in ``examples/`` (``lab`` alone lists them).
 - ``selfcheck``: gradcheck and gradgradcheck a list of ops and losses; exit code 1 if any fails.
+- ``exercises``: the workbook (``start DIR``, ``check DIR [NAME ...]``); without an action, list it.
 - ``info``: versions, backends and devices.
 """
 
 import argparse
 import importlib.metadata
 import importlib.util
+import json
 import os
 import platform
 import sys
@@ -207,6 +209,68 @@ def selfcheck(args):
     return 1 if failures else 0
 
 
+# ---- exercises ------------------------------------------------------------------------------------
+
+
+def exercises(args):
+    """List the workbook, write it (``start``), or grade it (``check``): exit 0 only if all pass."""
+    from tinygrad_edu import exercises as workbook
+
+    if args.action is None:
+        part = None
+        for exercise in workbook.EXERCISES:
+            if exercise.part != part:
+                part = exercise.part
+                print(part)
+            print(f"  {exercise.number:2d}  {exercise.name:<19} {exercise.title}")
+        print(
+            "start:  tinygrad-edu exercises start DIR    check:  tinygrad-edu exercises check DIR [NAME ...]"
+        )
+        return 0
+    if args.action == "start":
+        try:
+            paths = workbook.start(args.dir, solutions=args.solutions)
+        except FileExistsError as error:
+            print(f"tinygrad-edu exercises start: {error}", file=sys.stderr)
+            return 1
+        kind = "solved exercises" if args.solutions else "exercises"
+        first, last = (os.path.basename(p) for p in (paths[0], paths[-1]))
+        print(f"wrote {len(paths)} {kind} to {args.dir}/ ({first} ... {last})")
+        print(
+            f"next: open {os.path.join(args.dir, first)}, then run  tinygrad-edu exercises check {args.dir}"
+        )
+        return 0
+    try:
+        results = workbook.check(args.dir, args.names)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"tinygrad-edu exercises check: {error}", file=sys.stderr)
+        return 2
+    passed = sum(r.status == workbook.PASSED for r in results)
+    if args.json:
+        print(
+            json.dumps(
+                {"passed": passed, "total": len(results), "results": [r.as_dict() for r in results]}, indent=2
+            )
+        )
+    else:
+        _print_results(results)
+        print(f"{passed}/{len(results)} passed")
+    return 0 if passed == len(results) else 1
+
+
+def _print_results(results):
+    """A table (number, exercise, status, first line of the message), then the full messages of failures."""
+    width = max(len(r.exercise.name) for r in results)
+    for r in results:
+        status = r.status.upper() if r.status == "failed" else r.status
+        summary = r.summary if len(r.summary) <= 90 else r.summary[:87] + "..."
+        print(f"{r.exercise.number:2d}  {r.exercise.name:<{width}}  {status:<11}  {summary}".rstrip())
+    for r in results:
+        if r.status == "failed":
+            print(f"\n{r.exercise.filename}: {r.message}")
+    print()
+
+
 # ---- info ---------------------------------------------------------------------------------------
 
 
@@ -232,7 +296,9 @@ def info(args):
 def build_parser():
     """The argparse parser with the three subcommands."""
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,lab,selfcheck,info}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{demo,lab,selfcheck,exercises,info}"
+    )
 
     demo_parser = commands.add_parser("demo", help="train an MLP on the 8x8 digits and plot its curves")
     demo_parser.add_argument("--epochs", type=int, default=10, help="passes over the training set (10)")
@@ -254,6 +320,23 @@ def build_parser():
     )
     check_parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (0)")
     check_parser.set_defaults(run=selfcheck)
+
+    exercises_parser = commands.add_parser(
+        "exercises", help="the workbook: write the framework yourself, graded by gradient checks"
+    )
+    actions = exercises_parser.add_subparsers(dest="action", metavar="{start,check}")
+    start_parser = actions.add_parser("start", help="write one file per exercise into DIR (never overwrites)")
+    start_parser.add_argument("dir", help="the folder for the workbook (created if needed)")
+    start_parser.add_argument(
+        "--solutions", action="store_true", help="write the solved workbook (for teachers)"
+    )
+    grade_parser = actions.add_parser("check", help="grade the exercises in DIR; exit 0 only if all pass")
+    grade_parser.add_argument("dir", help="the workbook's folder")
+    grade_parser.add_argument("names", nargs="*", help="exercises to check, by name or number (default: all)")
+    grade_parser.add_argument(
+        "--json", action="store_true", help="machine-readable results (for autograders)"
+    )
+    exercises_parser.set_defaults(run=exercises)
 
     info_parser = commands.add_parser("info", help="versions, backends and devices")
     info_parser.set_defaults(run=info)

@@ -18,6 +18,16 @@ class GradcheckError(RuntimeError):
     """Raised by ``gradcheck`` when analytical and numerical derivatives disagree."""
 
 
+def forward_difference(f, x, h):
+    """(f(x + h) − f(x)) / h: the slope of a secant through x; its error shrinks like h."""
+    return (f(x + h) - f(x)) / h
+
+
+def central_difference(f, x, h):
+    """(f(x + h) − f(x − h)) / 2h: the slope of a secant centred on x; its error shrinks like h²."""
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
 def numerical_grad(f, x, eps=1e-6, method="central"):
     """The finite-difference gradient of a scalar function ``f`` at ``x``, as a NumPy array.
 
@@ -26,26 +36,21 @@ def numerical_grad(f, x, eps=1e-6, method="central"):
     """
     if method not in ("central", "forward"):
         raise ValueError(f"numerical_grad: method must be 'central' or 'forward', got {method!r}")
+    difference = central_difference if method == "central" else forward_difference
     x = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64))
     data = x.data
     result = np.zeros(data.shape, dtype=np.float64)
-
-    def value():
-        with no_grad():
-            out = f(x)
-        out = out.item() if isinstance(out, Tensor) else float(out)
-        return out
-
-    base = value() if method == "forward" else None
     for i in np.ndindex(data.shape):
         original = data[i].item()
-        data[i] = original + eps
-        plus = value()
-        if method == "central":
-            data[i] = original - eps
-            result[i] = (plus - value()) / (2 * eps)
-        else:
-            result[i] = (plus - base) / eps
+
+        def along_element(value):
+            """f as a function of element i alone."""
+            data[i] = value
+            with no_grad():
+                out = f(x)
+            return out.item() if isinstance(out, Tensor) else float(out)
+
+        result[i] = difference(along_element, original, eps)
         data[i] = original
     return result
 
