@@ -6,6 +6,7 @@
 
 from . import datasets
 from .dataset import Dataset, TensorDataset
+from .distributed import DistributedSampler
 from .loader import DataLoader
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset", "datasets"]
+__all__ = ["DataLoader", "Dataset", "DistributedSampler", "TensorDataset", "datasets"]
