@@ -292,7 +292,7 @@ def single():
     train(reference, x, y, batches_of(sampler, 8, 1), "SGD")
     for a, b in zip(model.module.state_dict().values(), reference.state_dict().values()):
         assert (a == b).all()
-    print(f"OK single mpi={dist.info()['mpi_library'] is not None}")
+    print(f"OK single rank 0 mpi={dist.info()['mpi_library'] is not None}")
 
 
 if __name__ == "__main__":

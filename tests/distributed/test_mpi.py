@@ -114,9 +114,13 @@ def _run_python(args, code=None):
     return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=ROOT)
 
 
-def test_without_a_launcher_the_world_is_one_process(mpi):
+def test_without_a_launcher_the_world_is_one_process_without_starting_mpi(mpi):
     result = _run_python([str(WORKER), "single"])
-    assert result.returncode == 0 and "OK single mpi=True" in result.stdout, result.stderr
+    assert result.returncode == 0 and "OK single rank 0 mpi=False" in result.stdout, result.stderr
+
+
+def test_a_one_process_mpi_job_is_a_world_of_one(mpi):
+    assert_all_ranks_ok(1, "single")
 
 
 def test_without_mpi4py_the_world_is_one_process_and_import_never_needs_it(once):
@@ -137,7 +141,7 @@ def test_without_mpi4py_the_world_is_one_process_and_import_never_needs_it(once)
         runpy.run_path(sys.argv[0], run_name="__main__")
     """
     result = _run_python([str(WORKER), "single"], code=blocker)
-    assert result.returncode == 0 and "OK single mpi=False" in result.stdout, result.stderr
+    assert result.returncode == 0 and "OK single rank 0 mpi=False" in result.stdout, result.stderr
 
 
 def test_the_launcher_without_mpi4py_is_a_clear_error(once, monkeypatch):

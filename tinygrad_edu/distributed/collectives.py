@@ -90,11 +90,12 @@ def _host_empty(shape, dtype):
 
 
 def _wait(request, who, group):
-    """Wait for a non-blocking collective, at most the process group's timeout."""
+    """Wait for a non-blocking collective, at most the process group's timeout, sleeping between checks
+    (so a waiting rank leaves the processor to the others)."""
     timeout = _state.timeout
-    deadline, pause = time.monotonic() + timeout, 1e-5
+    deadline, pause = time.monotonic() + (timeout or 0), 1e-5
     while not request.Test():
-        if time.monotonic() > deadline:
+        if timeout is not None and time.monotonic() > deadline:
             raise RuntimeError(
                 f"tg.distributed.{who}: rank {group.rank} of {group.size} waited {timeout:g} s for the other "
                 "ranks and timed out (init_process_group(timeout=...)); another rank has failed, hangs, "
@@ -235,10 +236,14 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
 
 
 def barrier(group=None, async_op=False):
-    """Wait until every rank of ``group`` has called ``barrier``."""
+    """Wait until every rank of ``group`` has called ``barrier``.
+
+    A rank that waits here sleeps between checks instead of spinning (MPI's own ``Barrier`` keeps a
+    core busy): on a machine with fewer cores than ranks, the ranks that work keep the processor.
+    """
     group = _group(group, "barrier")
     if group.comm is not None:
-        _collective(group, "barrier", group.comm.Barrier, group.comm.Ibarrier)
+        _wait(group.comm.Ibarrier(), "barrier", group)
     return _done(async_op)
 
 

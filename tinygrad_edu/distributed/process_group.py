@@ -3,9 +3,10 @@ happens when one of us fails.
 
 MPI does the work. ``mpiexec -n 4 python train.py`` starts four copies of the script; each calls
 ``init_process_group()``, which imports ``mpi4py`` (that starts MPI) and wraps ``MPI.COMM_WORLD``, the
-communicator that connects all four. Started without a launcher, the world is one process — with
-``mpi4py`` installed it is MPI's own one-process world, without it a stand-in that needs no MPI at
-all — so the same script runs on a laptop unchanged.
+communicator that connects all four. Started without a launcher, the world is one process and MPI is
+not started at all (every collective is then a no-op on one copy), so the same script runs on a
+laptop unchanged, with or without mpi4py. ``TINYGRAD_EDU_MPI=1`` starts MPI anyway (for a launcher
+that this module does not recognise by its environment variables).
 
 Faults. An MPI job in which one rank dies while the others wait in a collective would hang forever.
 Two guards prevent that:
@@ -38,7 +39,14 @@ __all__ = [
 
 # Environment variables that MPI launchers set in every process they start (MPICH/Intel MPI's
 # hydra, Open MPI, Slurm's srun with PMI).
-_LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS")
+_LAUNCHER_VARIABLES = (
+    "PMI_RANK",
+    "PMI_SIZE",
+    "PMIX_RANK",
+    "OMPI_COMM_WORLD_SIZE",
+    "MPI_LOCALNRANKS",
+    "MV2_COMM_WORLD_SIZE",
+)
 
 
 class ProcessGroup:
@@ -88,7 +96,10 @@ def is_available():
 
 
 def is_mpi_launched():
-    """True when this process was started by an MPI launcher (``mpiexec``, ``srun``)."""
+    """True when this process was started by an MPI launcher (``mpiexec``, ``srun``), or when
+    ``TINYGRAD_EDU_MPI=1`` says to start MPI anyway."""
+    if os.environ.get("TINYGRAD_EDU_MPI", "").strip() == "1":
+        return True
     return any(name in os.environ for name in _LAUNCHER_VARIABLES)
 
 
@@ -145,17 +156,17 @@ def _seconds(timeout):
 
 
 def _import_mpi():
-    """``mpi4py.MPI`` (importing it starts MPI), or None when mpi4py is missing and no launcher
-    started us (then the world is this one process)."""
+    """``mpi4py.MPI`` (importing it starts MPI) under a launcher; None without one (then the world is
+    this one process and MPI is not needed)."""
+    if not is_mpi_launched():
+        return None
     try:
         from mpi4py import MPI
     except ImportError as error:
-        if is_mpi_launched():
-            raise RuntimeError(
-                "init_process_group: this process was started by an MPI launcher, but mpi4py cannot be "
-                f'imported ({error}); install it with  pip install "tinygrad_edu[mpi]"'
-            ) from None
-        return None
+        raise RuntimeError(
+            "init_process_group: this process was started by an MPI launcher, but mpi4py cannot be "
+            f'imported ({error}); install it with  pip install "tinygrad_edu[mpi]"'
+        ) from None
     return MPI
 
 
