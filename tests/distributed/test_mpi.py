@@ -163,3 +163,19 @@ def test_the_launcher_without_mpi4py_is_a_clear_error(once, monkeypatch):
     monkeypatch.setenv("PMI_RANK", "0")
     result = _run_python([], code=blocker)
     assert 'pip install "tinygrad_edu[mpi]"' in result.stdout and "MPI launcher" in result.stdout
+
+
+def test_the_data_parallel_tutorial_runs_under_mpiexec(mpi, tmp_path):
+    """Tutorial 18 as its instructions run it (quick mode): its own asserts check the equivalence across
+    four real processes; rank 0 saves the figures."""
+    pytest.importorskip("matplotlib")
+    tutorial = ROOT / "examples" / "18_data_parallel.py"
+    command = [_mpiexec(), "-n", "4", sys.executable, str(tutorial), "--quick"]
+    env = {**_environment(), "TINYGRAD_EDU_FIGURES": str(tmp_path), "MPLBACKEND": "Agg"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 rank(s) with B = 8 vs one worker with B = 32" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "18_data_parallel").iterdir()) == [
+        "same_steps.png",
+        "time_per_epoch.png",
+    ]
