@@ -19,6 +19,7 @@ QUICK_RUNS = {
     "optim": ["--quick", "--only", "SGD", "Adam"],
     "conv": ["--quick"],
     "loader": ["--quick"],
+    "distributed": ["--quick"],  # starts its own mpiexec jobs
 }
 
 
@@ -26,6 +27,8 @@ QUICK_RUNS = {
 def test_benchmark_runs_in_quick_mode(device, name):
     if device != "cpu":
         pytest.skip("device-independent: the script chooses its own devices (run in the cpu half)")
+    if name == "distributed":
+        pytest.importorskip("mpi4py", reason='mpi4py is not installed (pip install ".[mpi]")')
     script = ROOT / "benchmarks" / f"bench_{name}.py"
     done = subprocess.run(
         [sys.executable, str(script), *QUICK_RUNS[name]],
