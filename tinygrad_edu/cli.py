@@ -243,9 +243,8 @@ def _distributed_info():
         dist.init_process_group()
     if dist.get_rank() == 0:
         described = dist.info()
-        print(
-            f"distributed: {described['mpi_library']} (mpi4py {described['mpi4py']}), {dist.get_world_size()} ranks"
-        )
+        library, ranks = described["mpi_library"], dist.get_world_size()
+        print(f"distributed: {library} (mpi4py {described['mpi4py']}), {ranks} ranks")
         print(f"  cuda tensors: {described['cuda_tensors']}")
 
 

@@ -304,7 +304,8 @@ def info():
         "timeout_s": _state.timeout,
     }
     if mpi is not None:
-        description["mpi_library"] = mpi.Get_library_version().strip().splitlines()[0]
+        first_line = mpi.Get_library_version().strip().splitlines()[0]
+        description["mpi_library"] = " ".join(first_line.split())
         description["mpi_standard"] = "{}.{}".format(*mpi.Get_version())
         aware = cuda_aware()
         description["cuda_tensors"] = (
