@@ -81,6 +81,7 @@ class _State:
     world = None  # the world ProcessGroup, or None before init_process_group
     timeout = None  # seconds every collective may wait, or None for no limit
     previous_excepthook = None
+    cuda_aware = None  # the MPI library's answer, asked once
 
 
 _state = _State()
@@ -265,6 +266,13 @@ def cuda_aware():
         return setting.strip() == "1"
     if _state.mpi is None:
         return False
+    if _state.cuda_aware is None:
+        _state.cuda_aware = _ask_the_mpi_library()
+    return _state.cuda_aware
+
+
+def _ask_the_mpi_library():
+    """Ask the loaded MPI library (Open MPI or MPICH extension functions) whether it is CUDA-aware."""
     library = _loaded_mpi_library()
     if library is None:
         return False

@@ -17,6 +17,11 @@ bucket (``bucket_cap_mb``, 25 MB as PyTorch's), sums it across ranks with one ``
 divides by the number of ranks. One large message instead of one per parameter, because every MPI
 message pays a fixed latency. (PyTorch goes further and overlaps these all-reduces with the rest of
 the backward pass; here they run after it, which is simpler to read and to measure.)
+
+Where to put the average is a design choice. ChainerMN wrapped the *optimizer*
+(``create_multi_node_optimizer``: all-reduce the gradients, then update), so each optimizer had to be
+wrapped; PyTorch attaches it to the *backward pass* of the wrapped model, so ``.grad`` is already the
+average when any optimizer, clipping or logging code looks at it. We follow PyTorch.
 """
 
 import contextlib
