@@ -10,7 +10,7 @@ loss.backward()          # w.grad now holds d loss / d w
 from .tensor import Tensor  # first: Tensor and its ops import each other, and this order settles it
 
 # isort: on
-from . import autograd, data, dtypes, nn, optim, train, utils, viz
+from . import autograd, data, distributed, dtypes, nn, optim, train, utils, viz
 from . import backend as _backend
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device, get_default_device, set_default_device

@@ -287,7 +287,29 @@ def info(args):
     except RuntimeError as why:
         print(f"  cuda  not available: {why}")
     print(f"default device: {tg.get_default_device()}")
+    _distributed_info()
     return 0
+
+
+def _distributed_info():
+    """The MPI side: mpi4py, and under mpiexec the MPI library and how "cuda" tensors travel."""
+    dist = tg.distributed
+    if not dist.is_available():
+        print('distributed: mpi4py not installed (pip install "tinygrad_edu[mpi]")')
+        return
+    if not dist.is_mpi_launched():
+        print(
+            f"distributed: mpi4py {dist.info()['mpi4py']}; MPI starts under a launcher "
+            "(mpiexec -n 2 tinygrad-edu info shows the library and how cuda tensors travel)"
+        )
+        return
+    if not dist.is_initialized():
+        dist.init_process_group()
+    if dist.get_rank() == 0:
+        described = dist.info()
+        library, ranks = described["mpi_library"], dist.get_world_size()
+        print(f"distributed: {library} (mpi4py {described['mpi4py']}), {ranks} ranks")
+        print(f"  cuda tensors: {described['cuda_tensors']}")
 
 
 # ---- entry point --------------------------------------------------------------------------------

@@ -7,9 +7,35 @@ every op.
 """
 
 import sys
+import threading
 
 from . import anomaly, graph_ops
 from .grad_mode import set_grad_enabled
+
+_running = threading.local()  # .callbacks: one list per backward pass now running in this thread
+
+
+def queue_callback(callback):
+    """Call ``callback()`` once the backward pass now running has finished and every ``.grad`` is
+    in (PyTorch's ``Variable._execution_engine.queue_callback``). A hook calls it: this is how
+    ``DistributedDataParallel`` averages the gradients after each ``backward``."""
+    stack = getattr(_running, "callbacks", None)
+    if not stack:
+        raise RuntimeError("queue_callback: no backward pass is running (call it from a hook)")
+    stack[-1].append(callback)
+
+
+def _with_callbacks(run):
+    """Run ``run()`` as one backward pass, then the callbacks queued during it (if it succeeded)."""
+    stack = _running.__dict__.setdefault("callbacks", [])
+    stack.append([])
+    try:
+        result = run()
+    finally:
+        callbacks = stack.pop()
+    for callback in callbacks:
+        callback()
+    return result
 
 
 def topological_order(roots):
@@ -215,14 +241,19 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False, inpu
             "(did you create it under no_grad, or from tensors without requires_grad=True?)"
         )
     seed = _seed(tensor, gradient, create_graph, "backward")
-    if inputs is not None:
-        inputs = _as_tuple(inputs)
-        found = run_backward([tensor], [seed], retain_graph or create_graph, create_graph, inputs)
+    retain = retain_graph or create_graph
+    if inputs is None:
+        _with_callbacks(lambda: run_backward([tensor], [seed], retain, create_graph))
+        return
+    inputs = _as_tuple(inputs)
+
+    def run():
+        found = run_backward([tensor], [seed], retain, create_graph, inputs)
         for leaf, grad in found.items():
             if grad is not None:
                 _accumulate(leaf, grad, create_graph)
-        return
-    run_backward([tensor], [seed], retain_graph or create_graph, create_graph)
+
+    _with_callbacks(run)
 
 
 def grad(
@@ -253,7 +284,7 @@ def grad(
             raise RuntimeError(f"autograd.grad: output {i} does not require grad and does not have a grad_fn")
     seeds = [_seed(o, g, create_graph, "autograd.grad") for o, g in zip(outputs, grad_outputs)]
     retain = create_graph if retain_graph is None else retain_graph
-    found = run_backward(list(outputs), seeds, retain, create_graph, inputs)
+    found = _with_callbacks(lambda: run_backward(list(outputs), seeds, retain, create_graph, inputs))
     result = []
     for i, t in enumerate(inputs):
         g = found[t]

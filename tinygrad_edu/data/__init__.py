@@ -10,6 +10,7 @@ Also importable as ``tinygrad_edu.utils.data`` (the same module), as in PyTorch.
 from . import datasets
 from .collate import default_collate
 from .dataset import Dataset, Subset, TensorDataset, random_split
+from .distributed import DistributedSampler
 from .loader import DataLoader
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
 
@@ -17,6 +18,7 @@ __all__ = [
     "BatchSampler",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",

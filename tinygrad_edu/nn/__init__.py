@@ -7,7 +7,7 @@
 >>> loss = nn.MSELoss()(model(tg.randn(8, 2)), tg.randn(8, 1))
 """
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
@@ -84,5 +84,6 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "parallel",
     "utils",
 ]
