@@ -6,7 +6,7 @@ draws the plots). The parts, each readable on its own:
 | file | what |
 |---|---|
 | ``formula.py`` | the formula grammar: tokenizer, recursive-descent parser, evaluation, back to Python text |
-| ``surfaces.py`` | the named surfaces (as formulas), their domains and minima; f and ∇f at many points by autograd |
+| ``surfaces.py`` | named surfaces (as formulas), domains, minima; f and ∇f at many points by autograd |
 | ``catalog.py`` | the optimizers and schedules of ``tg.optim``, with their arguments read from the classes |
 | ``engine.py`` | the runs (real ``tg.optim`` optimizers) and the batched hyperparameter sweep |
 | ``api.py`` | the JSON API: request checking and the handlers |

@@ -7,7 +7,7 @@ the response as plain dicts and lists, or raises ``ApiError`` (the server answer
 | ``GET /api/catalog`` | ``catalog()`` | surfaces, optimizers (with their arguments), schedules, presets |
 | ``POST /api/run`` | ``run(body)`` | trajectories of one or several optimizers from one start |
 | ``POST /api/sweep`` | ``sweep(body)`` | the final loss over a grid of two hyperparameters |
-| ``POST /api/surface`` | ``surface_grid(body)`` | f on a grid, for the contour plot (or the formula's parse error) |
+| ``POST /api/surface`` | ``surface_grid(body)`` | f on a grid for the contour plot (or the parse error) |
 | ``POST /api/script`` | ``script(body)`` | the run request as a runnable ``tg.optim`` script |
 """
 
@@ -50,7 +50,8 @@ def _object(body, required, optional=()):
         raise ApiError(f"the request needs {', '.join(repr(k) for k in missing)}")
     unknown = [key for key in body if key not in (*required, *optional)]
     if unknown:
-        raise ApiError(f"unknown field {str(unknown[0])[:40]!r}; expected {', '.join(required + tuple(optional))}")
+        expected = ", ".join(required + tuple(optional))
+        raise ApiError(f"unknown field {str(unknown[0])[:40]!r}; expected {expected}")
     return body
 
 
@@ -63,9 +64,13 @@ def _surface(spec):
         raise ApiError(str(error)) from None
 
 
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _point(value, what):
     ok = isinstance(value, list) and len(value) == 2
-    ok = ok and all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+    ok = ok and all(_is_number(v) and math.isfinite(v) for v in value)
     if not ok or max(abs(v) for v in value) > MAX_COORDINATE:
         raise ApiError(f'"{what}" must be [x, y]: two finite numbers of magnitude at most {MAX_COORDINATE:g}')
     return [float(value[0]), float(value[1])]
@@ -125,7 +130,7 @@ def _run_request(body):
     return surface, start, steps, _runs(body)
 
 
-# ---- the handlers --------------------------------------------------------------------------------------------
+# ---- the handlers ----------------------------------------------------------------------------------------
 
 
 def catalog():
@@ -178,7 +183,9 @@ def surface_grid(body):
 
 
 def _axis(optimizer, axis):
-    """A checked sweep axis: (values, setter). Names are arguments (``lr``) or one number of a pair (``betas[0]``)."""
+    """A checked sweep axis: (values, setter).
+
+    Names are arguments (``lr``) or one number of a pair (``betas[0]``)."""
     if not isinstance(axis, dict) or set(axis) != {"name", "values"}:
         raise ApiError('each axis must be {"name": PARAM, "values": [numbers]}')
     param, index = axis["name"], None
@@ -186,7 +193,8 @@ def _axis(optimizer, axis):
         param, _, rest = param[:-1].partition("[")
         index = {"0": 0, "1": 1}.get(rest)
     spec = cat.spec_of(optimizer, param) if isinstance(param, str) else None
-    if spec is None or spec.kind not in ("float", "int", "pair") or (spec.kind == "pair") != (index is not None):
+    sweepable = spec is not None and spec.kind in ("float", "int", "pair")
+    if not sweepable or (spec.kind == "pair") != (index is not None):
         numeric = [s.name for s in cat.OPTIMIZERS[optimizer][1] if s.kind in ("float", "int")]
         pairs = [f"{s.name}[0], {s.name}[1]" for s in cat.OPTIMIZERS[optimizer][1] if s.kind == "pair"]
         raise ApiError(
@@ -195,7 +203,9 @@ def _axis(optimizer, axis):
         )
     values = axis["values"]
     if not isinstance(values, list) or not 1 <= len(values) <= MAX_AXIS_VALUES:
-        raise ApiError(f'the values of axis {axis["name"]!r} must be a list of 1 to {MAX_AXIS_VALUES} numbers')
+        raise ApiError(
+            f"the values of axis {axis['name']!r} must be a list of 1 to {MAX_AXIS_VALUES} numbers"
+        )
     checker = cat.ParamSpec(spec.name, "float" if spec.kind == "pair" else spec.kind, None, False)
     try:
         values = [checker.check(v, optimizer) for v in values]

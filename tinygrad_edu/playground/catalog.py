@@ -110,7 +110,7 @@ class ParamSpec:
                 len(value) == 2 if self.kind == "pair" else 1 <= len(value) <= MAX_LIST
             )
             if not size_ok:
-                wanted = "a list of two numbers" if self.kind == "pair" else f"a list of 1 to {MAX_LIST} numbers"
+                wanted = "a list of two numbers" if self.kind == "pair" else f"a list of 1 to {MAX_LIST}"
                 raise ValueError(f"{where} must be {wanted}, got {_show(value)}")
             whole = self.kind == "list" and all(isinstance(v, int) for v in self.default or [0])
             items = [(_integer if whole else _number)(v, f"{where}[{i}]") for i, v in enumerate(value)]
@@ -127,7 +127,9 @@ def _number(value, where):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{where} must be a number, got {_show(value)}")
     if not math.isfinite(value) or abs(value) > MAX_ABS:
-        raise ValueError(f"{where} must be a finite number of magnitude at most {MAX_ABS:g}, got {_show(value)}")
+        raise ValueError(
+            f"{where} must be a finite number of magnitude at most {MAX_ABS:g}, not {_show(value)}"
+        )
     return float(value) if isinstance(value, float) else value
 
 
@@ -163,7 +165,8 @@ def _specs(cls):
     """The ParamSpecs of ``cls``'s constructor, or None when an argument cannot be set from the page."""
     specs = []
     for parameter in inspect.signature(cls.__init__).parameters.values():
-        if parameter.name in NOT_EXPOSED or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+        variadic = parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        if parameter.name in NOT_EXPOSED or variadic:
             continue
         hint = HINTS.get(parameter.name)
         required = parameter.default is inspect.Parameter.empty
@@ -249,7 +252,7 @@ def check_params(table, name, params, what):
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise ValueError(f"{name}: \"params\" must be an object, got {_show(params)}")
+        raise ValueError(f'{name}: "params" must be an object, got {_show(params)}')
     by_name = {spec.name: spec for spec in specs}
     unknown = [key for key in params if key not in by_name]
     if unknown:

@@ -50,7 +50,9 @@ def _own_random_stream(param, generator):
 class _Run:
     """One optimizer (and schedule) on its own parameter of shape (rows, 2), stepping on ``surface``."""
 
-    def __init__(self, surface, points, optimizer_cls, kwargs, schedule_cls=None, schedule_kwargs=None, seed=0):
+    def __init__(
+        self, surface, points, optimizer_cls, kwargs, schedule_cls=None, schedule_kwargs=None, seed=0
+    ):
         self.surface = surface
         self.param = Tensor(np.array(points, dtype=np.float64), requires_grad=True)
         self.optimizer = optimizer_cls([self.param], **kwargs)
@@ -104,7 +106,7 @@ def run_many(surface, start, steps, runs):
     """
     live = [_Run(surface, [start], **spec) for spec in runs]
     results = [
-        {"path": [[float(start[0]), float(start[1])]], "loss": [], "grad_norm": [], "lr": [], "diverged": False}
+        {"path": [list(map(float, start))], "loss": [], "grad_norm": [], "lr": [], "diverged": False}
         for _ in live
     ]
     active = list(range(len(live)))

@@ -163,7 +163,8 @@ class _Parser:
             inner = self.nested(self.sum)
             self.expect(")", "to close '('")
             return inner
-        raise FormulaError(f"expected a number, x, y, a function or '(', found {_describe(kind, value)}", position)
+        found = _describe(kind, value)
+        raise FormulaError(f"expected a number, x, y, a function or '(', found {found}", position)
 
 
 def _describe(kind, value):

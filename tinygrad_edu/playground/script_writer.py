@@ -1,4 +1,4 @@
-""""Copy as Python": the page's runs written out as a plain ``tg.optim`` script that a learner can run.
+""" "Copy as Python": the page's runs written out as a plain ``tg.optim`` script that a learner can run.
 
 The script is the loop of ``engine.py`` without the shared-gradient shortcut — one parameter Tensor
 per run, ``loss.backward()``, ``opt.step()``, ``sched.step()`` — so running it prints the very points
@@ -9,7 +9,7 @@ inside ``repr`` string literals.
 from ..optim import NAG, RandomSearch
 from .formula import to_python
 
-HEADER = '''"""The optimizer playground's runs, reproduced with tinygrad_edu (written by `tinygrad-edu playground`).
+HEADER = '''"""The optimizer playground's runs, reproduced with tinygrad_edu (by `tinygrad-edu playground`).
 
 Surface: {name}: f(x, y) = {expr}
 Start: {start}, {steps} steps. Run it with `python this_file.py`; it prints where each run ends.
@@ -88,9 +88,8 @@ def _call(name, kwargs, first):
 def write(surface, start, steps, specs, labels):
     """The script (a string) for ``specs`` (checked runs, as ``api._runs`` makes them)."""
     start = (float(start[0]), float(start[1]))
-    lines = [
-        HEADER.format(name=surface.name, expr=surface.expr, body=to_python(surface.tree), start=start, steps=steps)
-    ]
+    body = to_python(surface.tree)
+    lines = [HEADER.format(name=surface.name, expr=surface.expr, body=body, start=start, steps=steps)]
     for i, (spec, label) in enumerate(zip(specs, labels)):
         cls = spec["optimizer_cls"]
         name = f"{i + 1}. {label or cls.__name__}"[:60]
@@ -110,6 +109,7 @@ def write(surface, start, steps, specs, labels):
     lines.append(
         "\nfor name, path in runs.items():\n"
         "    end = tg.tensor(path[-1], dtype=tg.float64)\n"
-        '    print(f"{name}: {len(path) - 1} steps, ends at {tuple(path[-1])!r}, f = {f(end[0], end[1]).item()!r}")\n'
+        "    loss = f(end[0], end[1]).item()\n"
+        '    print(f"{name}: {len(path) - 1} steps, ends at {tuple(path[-1])!r}, f = {loss!r}")\n'
     )
     return "\n".join(lines)

@@ -19,9 +19,18 @@ from . import api
 
 STATIC = pathlib.Path(__file__).with_name("static")
 MAX_BODY = 64 * 1024  # bytes: a run request is a few hundred
-TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
 GET_ROUTES = {"/api/catalog": api.catalog}
-POST_ROUTES = {"/api/run": api.run, "/api/sweep": api.sweep, "/api/surface": api.surface_grid, "/api/script": api.script}
+POST_ROUTES = {
+    "/api/run": api.run,
+    "/api/sweep": api.sweep,
+    "/api/surface": api.surface_grid,
+    "/api/script": api.script,
+}
 
 
 def plotly_path():
@@ -74,7 +83,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length", ""))
         except ValueError:
-            return self._error(411 if "Content-Length" not in self.headers else 400, "a Content-Length is needed")
+            return self._error(400, "the request needs a Content-Length header with the body's size")
         if not 0 <= length <= MAX_BODY:
             self.close_connection = True
             return self._error(400, f"the request body is larger than {MAX_BODY} bytes")

@@ -73,7 +73,8 @@ class Surface:
         return result if result.shape == x.shape else result + x * 0.0  # "y" alone: broadcast to x's shape
 
     def grid(self, x_range=None, y_range=None, n=120):
-        """f on an n×n grid (NumPy only, for the contour plot): x values, y values, rows of z (z[i][j] at y[i], x[j])."""
+        """f on an n×n grid (NumPy only, for the contour plot): x values, y values, and rows of z
+        (z[i][j] at y[i], x[j])."""
         x0, x1 = x_range or self.x_range
         y0, y1 = y_range or self.y_range
         xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
@@ -180,7 +181,9 @@ SURFACES = {
 
 
 def resolve(spec):
-    """The Surface for a request's ``"surface"``: a name, or ``{"expr": TEXT}`` (ValueError / FormulaError)."""
+    """The Surface for a request's ``"surface"``: a name, or ``{"expr": TEXT}``.
+
+    Raises ValueError (FormulaError for a formula that does not parse)."""
     if isinstance(spec, str):
         if spec not in SURFACES:
             raise ValueError(f"unknown surface {spec[:40]!r}; known: {', '.join(SURFACES)}")
