@@ -1,6 +1,7 @@
 """Ready-made setups for the lab's lessons; the tutorials link to them
-(``tinygrad-edu playground --preset NAME`` opens the page at ``/#preset=NAME``). Each preset is a run request (``surface``, ``start``, ``steps``,
-``runs``) plus what the page shows: the plot's ``view`` and the phase map's ``sweep``.
+(``tinygrad-edu playground --preset NAME`` opens the page at ``/#preset=NAME``). Each preset is a
+run request (``surface``, ``start``, ``steps``, ``runs``) plus what the page shows: the plot's
+``view`` and the phase map's ``sweep``.
 """
 
 PRESETS = {
