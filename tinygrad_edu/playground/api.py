@@ -231,13 +231,19 @@ def sweep(body):
     start = _point(body["start"], "start")
     steps = _whole(body["steps"], "steps", 0, MAX_SWEEP_STEPS)
     name = body["optimizer"]
-    base = _optimizer(name, body.get("params"))["kwargs"]
+    if not isinstance(name, str) or name not in cat.OPTIMIZERS:
+        raise ApiError(f"unknown optimizer {str(name)[:40]!r}; known: {', '.join(cat.OPTIMIZERS)}")
     axes = body["axes"]
     if not isinstance(axes, list) or len(axes) != 2:
         raise ApiError('"axes" must be a list of two axes')
     (rows, set_row), (cols, set_col) = (_axis(name, axis) for axis in axes)
     if axes[0]["name"] == axes[1]["name"]:
         raise ApiError("the two axes must sweep different parameters")
+    params = body.get("params") or {}
+    if not isinstance(params, dict):
+        raise ApiError('"params" must be an object')
+    # the fixed arguments, checked with the axes' first values filled in (an axis may be a required lr)
+    base = _optimizer(name, set_col(set_row(dict(params), rows[0]), cols[0]))["kwargs"]
     cells = len(rows) * len(cols)
     if cells * max(steps, 1) > MAX_SWEEP_WORK:
         raise ApiError(f"the sweep is too large: cells × steps = {cells * steps} > {MAX_SWEEP_WORK}")
@@ -252,7 +258,8 @@ def sweep(body):
     for a in rows:  # every combination must be one the optimizer accepts (nesterov needs momentum > 0, ...)
         for b in cols:
             try:
-                cls([engine.Tensor([0.0, 0.0], requires_grad=True)], **set_col(set_row(dict(base), a), b))
+                probe = engine.Tensor([0.0, 0.0], dtype="float64", requires_grad=True, device="cpu")
+                cls([probe], **set_col(set_row(dict(base), a), b))
             except (ValueError, TypeError) as error:
                 raise ApiError(f"{axes[0]['name']}={a}, {axes[1]['name']}={b}: {error}") from None
     batch_axis = None

@@ -106,7 +106,7 @@ class ParamSpec:
         if self.kind == "float":
             return _number(value, where)
         if self.kind in ("pair", "list"):
-            size_ok = isinstance(value, list) and (
+            size_ok = isinstance(value, (list, tuple)) and (
                 len(value) == 2 if self.kind == "pair" else 1 <= len(value) <= MAX_LIST
             )
             if not size_ok:

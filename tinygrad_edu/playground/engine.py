@@ -54,7 +54,7 @@ class _Run:
         self, surface, points, optimizer_cls, kwargs, schedule_cls=None, schedule_kwargs=None, seed=0
     ):
         self.surface = surface
-        self.param = Tensor(np.array(points, dtype=np.float64), requires_grad=True)
+        self.param = Tensor(np.array(points, dtype=np.float64), requires_grad=True, device="cpu")
         self.optimizer = optimizer_cls([self.param], **kwargs)
         self.schedule = schedule_cls(self.optimizer, **(schedule_kwargs or {})) if schedule_cls else None
         self.generator = np.random.default_rng(seed) if isinstance(self.optimizer, RandomSearch) else None
@@ -73,7 +73,7 @@ class _Run:
             with _own_random_stream(self.param, self.generator):
                 optimizer.step(self._value_closure)
         else:
-            self.param.grad = Tensor(grad)
+            self.param.grad = Tensor(grad, device="cpu")
             optimizer.step()
         if isinstance(self.schedule, ReduceLROnPlateau):
             self.schedule.step(float(loss[0]) if self.rows == 1 else float(np.sum(loss)))
@@ -82,8 +82,8 @@ class _Run:
 
     def _gradient_closure(self):
         loss, grad = self.surface.value_and_grad(self.param.data)
-        self.param.grad = Tensor(grad)
-        return Tensor(loss)
+        self.param.grad = Tensor(grad, device="cpu")
+        return Tensor(loss, device="cpu")
 
     def _value_closure(self):
         return float(self.surface.value(self.param.data)[0])
@@ -120,7 +120,7 @@ def run_many(surface, start, steps, runs):
             for row, i in enumerate(active):
                 run, result = live[i], results[i]
                 value, gradient = loss[row : row + 1], grad[row : row + 1]
-                norm = math.sqrt(float(gradient[0, 0]) ** 2 + float(gradient[0, 1]) ** 2)
+                norm = np.sqrt(gradient[0, 0] ** 2 + gradient[0, 1] ** 2)  # NumPy: inf, not OverflowError
                 result["loss"].append(_finite(value[0]))
                 result["grad_norm"].append(_finite(norm))
                 if result["loss"][-1] is None or result["grad_norm"][-1] is None:

@@ -232,6 +232,8 @@ def to_python(tree, module="tg"):
         return tree[1]
     if kind == "call":
         inner = to_python(tree[2], module)
+        if not uses_variables(tree[2]):  # a constant such as sin(2): computed in float64, as evaluate does
+            inner = f"{module}.tensor({inner}, dtype={module}.float64)"
         if tree[1] == "tan":
             return f"({module}.sin({inner}) / {module}.cos({inner}))"
         return f"{module}.{tree[1]}({inner})"

@@ -2,7 +2,8 @@
 
 Named surfaces and a learner's own ``{"expr": TEXT}`` go through the same parser, so the page, the
 API and the "copy as Python" script all compute the very same expression. ``Surface.value_and_grad``
-evaluates it at many points at once with Tensor operations and gets the gradient from autograd.
+evaluates it at many points at once with Tensor operations and gets the gradient from autograd
+(always on the "cpu" device, whatever ``tg.set_default_device`` says: the points are NumPy arrays).
 """
 
 import dataclasses
@@ -14,9 +15,22 @@ from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
 from . import formula
 
-# Tensor versions of the formula's functions; tan is sin/cos (a composition: autograd differentiates it).
-TENSOR_FUNCTIONS = {name: getattr(tgf, name) for name in formula.FUNCTIONS if name != "tan"}
-TENSOR_FUNCTIONS["tan"] = lambda t: tgf.sin(t) / tgf.cos(t)
+
+
+def _float64(value):
+    """A constant (``sin(2)``) as a float64 Tensor, so the function computes it in float64 too."""
+    return value if isinstance(value, Tensor) else Tensor(value, dtype="float64", device="cpu")
+
+
+def _tensor_function(name):
+    if name == "tan":  # sin/cos: a composition, which autograd differentiates
+        return lambda t: tgf.sin(_float64(t)) / tgf.cos(_float64(t))
+    function = getattr(tgf, name)
+    return lambda t: function(_float64(t))
+
+
+# Tensor versions of the formula's functions
+TENSOR_FUNCTIONS = {name: _tensor_function(name) for name in formula.FUNCTIONS}
 NUMPY_FUNCTIONS = {
     "sin": np.sin,
     "cos": np.cos,
@@ -54,17 +68,19 @@ class Surface:
         (the rows do not interact: each output depends on its own x and y only).
         """
         with enable_grad():
-            x = Tensor(np.ascontiguousarray(points[:, 0]), requires_grad=True)
-            y = Tensor(np.ascontiguousarray(points[:, 1]), requires_grad=True)
+            x = Tensor(np.ascontiguousarray(points[:, 0]), requires_grad=True, device="cpu")
+            y = Tensor(np.ascontiguousarray(points[:, 1]), requires_grad=True, device="cpu")
             value = self.tensor_value(x, y)
             value.sum().backward()
-        return value.data, np.stack([x.grad.data, y.grad.data], axis=1)
+        # a formula without y (or x) leaves that gradient None: it is zero
+        grads = [np.zeros(len(points)) if t.grad is None else t.grad.data for t in (x, y)]
+        return value.data, np.stack(grads, axis=1)
 
     def value(self, points):
         """f at each row of ``points`` (no gradient)."""
         with no_grad():
-            x = Tensor(np.ascontiguousarray(points[:, 0]))
-            y = Tensor(np.ascontiguousarray(points[:, 1]))
+            x = Tensor(np.ascontiguousarray(points[:, 0]), device="cpu")
+            y = Tensor(np.ascontiguousarray(points[:, 1]), device="cpu")
             return self.tensor_value(x, y).data
 
     def tensor_value(self, x, y):
