@@ -21,7 +21,12 @@ def surface_function(name):
 
 
 def plain_loop(f, start, steps, optimizer, params=None, schedule=None, seed=0):
-    """The trajectory (N+1 points, or fewer if it diverged) of a learner's own loop over a (2,) float64 Tensor."""
+    """The trajectory (N+1 points, or fewer if it diverged) of a learner's loop over a (2,) float64 Tensor."""
+    with np.errstate(all="ignore"):  # a diverging run overflows on purpose
+        return _loop(f, start, steps, optimizer, params, schedule, seed)
+
+
+def _loop(f, start, steps, optimizer, params, schedule, seed):
     tg.manual_seed(seed)
     cls = getattr(tg.optim, optimizer)
     p = tg.tensor(list(start), dtype=tg.float64, requires_grad=True, device="cpu")

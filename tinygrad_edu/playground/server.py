@@ -5,8 +5,10 @@ the page in ``static/`` and Plotly.js from the ``plotly`` Python package. A requ
 ever looked up in that table — it never becomes a file name — so nothing outside it can be read, and
 nothing is ever written.
 
-Every bad request gets HTTP 400 with ``{"error": MESSAGE}``; an unexpected failure inside a handler
-gets HTTP 500 with the same shape, and the server keeps serving.
+A request must name this server as its Host (127.0.0.1 or localhost with the right port), so a page
+elsewhere cannot reach it through DNS rebinding. Every bad request gets HTTP 400 with
+``{"error": MESSAGE}``; an unexpected failure inside a handler gets HTTP 500 with the same shape, and
+the server keeps serving.
 """
 
 import http.server
@@ -68,6 +70,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     timeout = 30  # seconds a client may take to send its request
 
     def do_GET(self):
+        if not self._from_this_machine():
+            return None
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path in GET_ROUTES:
             return self._answer(lambda: GET_ROUTES[path]())
@@ -77,6 +81,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self._send(200, found[0], found[1], cache=path.endswith(".min.js"))
 
     def do_POST(self):
+        if not self._from_this_machine():
+            return None
         path = self.path.split("?", 1)[0]
         if path not in POST_ROUTES:
             return self._send(404, _json_bytes({"error": f"no such API: {path[:80]}"}), "application/json")
@@ -93,6 +99,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError, RecursionError) as error:
             return self._error(400, f"the request body is not JSON: {str(error)[:120]}")
         return self._answer(lambda: POST_ROUTES[path](body))
+
+    def _from_this_machine(self):
+        """Refuse (403) a request whose Host is not this server's own address: a web page elsewhere that
+        renamed itself to 127.0.0.1 (DNS rebinding) must not read the answers."""
+        port = self.server.server_address[1]
+        if self.headers.get("Host", "") in (f"127.0.0.1:{port}", f"localhost:{port}"):
+            return True
+        self._error(403, f"this server only answers pages served from http://127.0.0.1:{port}/")
+        return False
 
     def _answer(self, handler):
         try:

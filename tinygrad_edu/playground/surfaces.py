@@ -16,7 +16,6 @@ from ..tensor import Tensor
 from . import formula
 
 
-
 def _float64(value):
     """A constant (``sin(2)``) as a float64 Tensor, so the function computes it in float64 too."""
     return value if isinstance(value, Tensor) else Tensor(value, dtype="float64", device="cpu")
