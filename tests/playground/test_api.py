@@ -361,6 +361,16 @@ TORCH_RUNS = [r for r in ALL_RUNS if r[0] not in ("GD", "Momentum", "NAG", "Rand
 def test_a_run_matches_a_torch_optim_loop(optimizer, params):
     torch = pytest.importorskip("torch")
     result = run_one("rosenbrock", optimizer, params, steps=200)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # torch keeps NAdam's μ-product in the default dtype
+    try:
+        path = _torch_loop(torch, optimizer, params)
+    finally:
+        torch.set_default_dtype(previous)
+    np.testing.assert_allclose(np.array(result["path"]), np.array(path), rtol=1e-10, atol=1e-12)
+
+
+def _torch_loop(torch, optimizer, params):
     p = torch.tensor([-1.2, 1.0], dtype=torch.float64, requires_grad=True)
     opt = getattr(torch.optim, optimizer)([p], **params)
     path = [p.tolist()]
@@ -370,7 +380,7 @@ def test_a_run_matches_a_torch_optim_loop(optimizer, params):
         loss.backward()
         opt.step()
         path.append(p.tolist())
-    np.testing.assert_allclose(np.array(result["path"]), np.array(path), rtol=1e-10, atol=1e-12)
+    return path
 
 
 def test_surfaces_evaluate_many_points_independently():
