@@ -239,18 +239,24 @@ function numericParams(optimizer) {
   return names;
 }
 
+// The phase map sweeps two different numeric arguments of one run's optimizer; when the setup changed
+// under it (that run removed, its optimizer replaced), fall back to a run and axes that make sense.
 function buildSweepControls() {
   const runSelect = $("sweep-run");
   runSelect.innerHTML = "";
   state.runs.forEach((r, i) => runSelect.add(new Option(`${i + 1}. ${r.optimizer}`, i)));
   if (!state.sweep || state.sweep.run >= state.runs.length || numericParams(state.runs[state.sweep.run].optimizer).length < 2) {
     const run = Math.max(0, state.runs.findIndex((r) => numericParams(r.optimizer).length >= 2));
-    const names = numericParams(state.runs[run].optimizer);
     state.sweep = {run, axes: [{name: "lr", min: 1e-4, max: 1, n: 20, log: true},
-                               {name: names.find((n) => n !== "lr") || "lr", min: 0, max: 0.99, n: 20, log: false}]};
+                               {name: "", min: 0, max: 0.99, n: 20, log: false}]};
   }
   runSelect.value = state.sweep.run;
   const names = numericParams(state.runs[state.sweep.run].optimizer);
+  const [first, second] = state.sweep.axes;
+  if (!names.includes(first.name)) first.name = names.includes("lr") ? "lr" : names[0];
+  if (!names.includes(second.name) || second.name === first.name) second.name = names.find((n) => n !== first.name) || "";
+  $("sweep").disabled = names.length < 2;
+  $("sweep-status").textContent = names.length < 2 ? "this optimizer has only one numeric argument: add one with two" : "";
   document.querySelectorAll(".axis").forEach((div) => {
     const axis = state.sweep.axes[+div.dataset.axis];
     const select = div.querySelector(".axis-name");
@@ -420,10 +426,12 @@ function replayCell(a, b) {
 
 // ---- actions ---------------------------------------------------------------------------------------------
 
+// document.body.dataset.busy is "1" from a change until its trajectories are drawn (tests wait on it)
 let computeToken = 0;
 async function compute(animate) {
   saveToUrl();
   const token = ++computeToken;
+  document.body.dataset.busy = "1";
   try {
     const data = await api("/api/run", runRequest());
     if (token !== computeToken) return;  // a newer request is on its way
@@ -435,10 +443,12 @@ async function compute(animate) {
   } catch (error) {
     if (token === computeToken) status(error.message, true);
   }
+  if (token === computeToken) document.body.dataset.busy = "0";
 }
 
 let changeTimer = null;
 function changed() {  // a control changed: recompute soon (sliders fire many events) and show the end
+  document.body.dataset.busy = "1";
   clearTimeout(changeTimer);
   changeTimer = setTimeout(() => compute(false), 120);
 }
@@ -533,8 +543,7 @@ function wire() {
     buildRuns(); compute(false);
   });
   $("sweep").addEventListener("click", sweep);
-  $("sweep-run").addEventListener("change", () => { state.sweep.run = +$("sweep-run").value; state.sweep.axes[0].name = "lr";
-    state.sweep.axes[1].name = numericParams(state.runs[state.sweep.run].optimizer).find((n) => n !== "lr") || "lr"; buildSweepControls(); });
+  $("sweep-run").addEventListener("change", () => { state.sweep.run = +$("sweep-run").value; buildSweepControls(); });
   // a click on the contour plot sets the start point (pixel → data through Plotly's axes)
   $("contour").addEventListener("click", (event) => {
     const gd = $("contour"), area = gd.querySelector(".nsewdrag");
@@ -564,12 +573,14 @@ function wire() {
 }
 
 async function restart(animate) {
+  document.body.dataset.busy = "1";
   pause();
   sweepResult = null;
   buildSurfaceControls();
   buildRuns();
   drawPhaseMap();
   if (await loadSurface()) { results = []; drawContour(); await compute(animate); }
+  else document.body.dataset.busy = "0";
 }
 
 async function main() {
