@@ -19,6 +19,7 @@ QUICK_RUNS = {
     "optim": ["--quick", "--only", "SGD", "Adam"],
     "conv": ["--quick"],
     "loader": ["--quick"],
+    "playground": ["--quick"],
 }
 
 

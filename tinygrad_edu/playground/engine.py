@@ -73,7 +73,7 @@ class _Run:
             with _own_random_stream(self.param, self.generator):
                 optimizer.step(self._value_closure)
         else:
-            self.param.grad = Tensor(grad, device="cpu")
+            self.param.grad = Tensor._make(grad.copy())  # a NumPy array: the "cpu" device
             optimizer.step()
         if isinstance(self.schedule, ReduceLROnPlateau):
             self.schedule.step(float(loss[0]) if self.rows == 1 else float(np.sum(loss)))
@@ -82,8 +82,8 @@ class _Run:
 
     def _gradient_closure(self):
         loss, grad = self.surface.value_and_grad(self.param.data)
-        self.param.grad = Tensor(grad, device="cpu")
-        return Tensor(loss, device="cpu")
+        self.param.grad = Tensor._make(grad)
+        return Tensor._make(loss)
 
     def _value_closure(self):
         return float(self.surface.value(self.param.data)[0])
