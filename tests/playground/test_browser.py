@@ -4,13 +4,10 @@ Loads the page, chooses Rosenbrock and Adam, clicks a start point and checks tha
 page draws ends where a plain ``tg.optim.Adam`` loop ends; moves the learning-rate slider and sees the
 path change (to the new rate's trajectory); opens the shared URL in a fresh page and sees the same
 setup; computes a phase map and replays a cell; opens "copy as Python"; types a bad formula and sees
-the parse error; saves a screenshot (``TINYGRAD_EDU_SCREENSHOT=path`` also writes it there: that is
-how docs/playground.png is made).
+the parse error; saves a screenshot. (docs/make_playground_screenshot.py makes the README's picture.)
 """
 
-import os
 import pathlib
-import shutil
 
 import numpy as np
 import pytest
@@ -171,8 +168,6 @@ def test_the_page_end_to_end(browser_page, tmp_path):
     screenshot = tmp_path / "playground.png"
     page.screenshot(path=str(screenshot))
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 20_000
-    if os.environ.get("TINYGRAD_EDU_SCREENSHOT"):
-        shutil.copy(screenshot, os.environ["TINYGRAD_EDU_SCREENSHOT"])
 
     # a formula that does not parse: the error is shown beside the box, with a caret under the spot
     page.select_option("#surface", "custom")

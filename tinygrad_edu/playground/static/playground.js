@@ -113,6 +113,7 @@ function numberControl(label, spec, get, set, integer = false) {
   row.innerHTML = `<span class="name"></span><input type="range" min="0" max="1000" class="slider">` +
                   `<input type="text" class="value">`;
   row.querySelector(".name").textContent = label;
+  row.querySelector(".name").title = label;
   const slider = row.querySelector(".slider"), box = row.querySelector(".value");
   slider.dataset.param = label;
   box.dataset.param = label;
@@ -141,6 +142,7 @@ function paramControls(specs, params, container) {
       row.className = "param";
       row.innerHTML = `<span class="name"></span><input type="checkbox">`;
       row.querySelector(".name").textContent = spec.name;
+      row.querySelector(".name").title = spec.name;
       const box = row.querySelector("input");
       box.dataset.param = spec.name;
       box.checked = !!current();
@@ -156,6 +158,7 @@ function paramControls(specs, params, container) {
       row.className = "param";
       row.innerHTML = `<span class="name"></span><input type="text" class="value">`;
       row.querySelector(".name").textContent = spec.name;
+      row.querySelector(".name").title = spec.name;
       const box = row.querySelector("input");
       box.dataset.param = spec.name;
       box.value = spec.kind === "list" ? current().join(", ") : current();
@@ -393,7 +396,7 @@ function drawPhaseMap() {
   Plotly.react(gd, [{type: "heatmap", z: shown, x: cols.map(formatNumber), y: rows.map(formatNumber), colorscale: "Viridis",
                      hoverongaps: false, colorbar: {title: {text: log ? "log₁₀ f" : "f", side: "right"}},
                      customdata: z, hovertemplate: `${axes[0].name}=%{y}<br>${axes[1].name}=%{x}<br>f=%{customdata:.4g}<extra></extra>`}],
-               {margin: {l: 60, r: 10, t: 10, b: 50}, plot_bgcolor: "#bbb",
+               {margin: {l: 70, r: 10, t: 10, b: 75}, plot_bgcolor: "#bbb",
                 xaxis: {title: {text: axes[1].name}, type: "category"}, yaxis: {title: {text: axes[0].name}, type: "category"}},
                {displayModeBar: false, responsive: true});
   gd.removeAllListeners && gd.removeAllListeners("plotly_click");
