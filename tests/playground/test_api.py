@@ -389,3 +389,14 @@ def test_surfaces_evaluate_many_points_independently():
     loss, grad = surface.value_and_grad(points)
     single, _ = surface.value_and_grad(points[1:2])
     assert loss[1] == single[0] == 0.0 and np.isnan(loss[2]) and np.isfinite(grad[:2]).all()
+
+
+def test_the_tutorials_link_to_every_preset():
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    text = "\n".join(path.read_text() for path in examples.glob("*.py"))
+    for name in presets.PRESETS:
+        assert f"playground --preset {name}`" in text, f"no tutorial links to the preset {name!r}"
+    for preset in presets.PRESETS.values():
+        assert (examples.parent / preset["tutorial"]).exists()
