@@ -8,6 +8,9 @@ For scale, the sweep is also compared with what it replaces: 400 separate ``tg.o
 cell (timed on 20 of them and multiplied by 20), and with the sweep along two arguments that cannot
 share an optimizer (momentum × dampening: one optimizer per cell, the shared gradient only).
 
+The machine's cores may be shared with other work: the load average is printed, and each handler's
+CPU time (``time.process_time``) beside its wall time, which is what an idle core would take.
+
     python benchmarks/bench_playground.py          # 7 timed runs of each (about a minute)
     python benchmarks/bench_playground.py --quick  # 2 timed runs, fewer baseline loops (seconds)
 """
@@ -16,6 +19,7 @@ import argparse
 import http.client
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -78,6 +82,13 @@ def plain_loop(lr, momentum, steps=200):
             opt.step()
 
 
+def cpu_seconds(fn):
+    """The CPU time of one call (this process): what the wall time would be on an otherwise idle core."""
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 timed runs and 4 baseline loops")
@@ -104,11 +115,13 @@ def main():
         for label, path, handler, body, target in cases:
             over_http = measure(lambda p=path, b=body: post(address, p, b), repeat=repeat)
             direct = measure(lambda h=handler, b=body: h(b), repeat=repeat)
+            cpu = statistics.median(cpu_seconds(lambda h=handler, b=body: h(b)) for _ in range(repeat))
             rows.append(
                 [
                     label,
                     f"{over_http.median:.3f} (best {over_http.best:.3f})",
                     f"{direct.median:.3f}",
+                    f"{cpu:.3f}",
                     f"{target:g} s" if target else "—",
                 ]
             )
@@ -125,6 +138,7 @@ def main():
             f"{400 * per_cell:.2f}",
             "—",
             "—",
+            "—",
         ]
     )
     print("## Optimizer playground API\n")
@@ -132,7 +146,8 @@ def main():
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"- {repeat} timed runs per row; median seconds")
     print(f"- load average (1, 5, 15 min) before and after: {load_before} / {load}\n")
-    print(markdown_table(["request", "over HTTP, s", "handler only, s", "target"], rows))
+    headers = ["request", "over HTTP, s", "handler only, s", "handler's CPU time, s", "target"]
+    print(markdown_table(headers, rows))
 
 
 if __name__ == "__main__":

@@ -116,26 +116,26 @@ def run_many(surface, start, steps, runs):
                 break
             points = np.concatenate([live[i].param.data for i in active])
             loss, grad = surface.value_and_grad(points)
+            norms = np.sqrt(grad[:, 0] ** 2 + grad[:, 1] ** 2)  # NumPy: inf, not OverflowError
             still = []
-            for row, i in enumerate(active):
+            for row, (i, value, norm) in enumerate(zip(active, loss.tolist(), norms.tolist())):
                 run, result = live[i], results[i]
-                value, gradient = loss[row : row + 1], grad[row : row + 1]
-                norm = np.sqrt(gradient[0, 0] ** 2 + gradient[0, 1] ** 2)  # NumPy: inf, not OverflowError
-                result["loss"].append(_finite(value[0]))
-                result["grad_norm"].append(_finite(norm))
-                if result["loss"][-1] is None or result["grad_norm"][-1] is None:
+                finite = math.isfinite(value) and math.isfinite(norm)
+                result["loss"].append(value if math.isfinite(value) else None)
+                result["grad_norm"].append(norm if math.isfinite(norm) else None)
+                if not finite:
                     result["diverged"] = True
                     continue
                 if step == steps:
                     continue
                 rate = run.lr
-                run.step(value, gradient)
-                point = run.param.data[0]
-                if not (math.isfinite(point[0]) and math.isfinite(point[1])):
+                run.step(loss[row : row + 1], grad[row : row + 1])
+                x, y = run.param.data[0].tolist()
+                if not (math.isfinite(x) and math.isfinite(y)):
                     result["diverged"] = True
                     continue
                 result["lr"].append(float(rate))
-                result["path"].append([float(point[0]), float(point[1])])
+                result["path"].append([x, y])
                 still.append(i)
             active = still
     return results

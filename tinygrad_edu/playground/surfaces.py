@@ -67,10 +67,11 @@ class Surface:
         (the rows do not interact: each output depends on its own x and y only).
         """
         with enable_grad():
-            x = Tensor(np.ascontiguousarray(points[:, 0]), requires_grad=True, device="cpu")
-            y = Tensor(np.ascontiguousarray(points[:, 1]), requires_grad=True, device="cpu")
+            # float64 NumPy columns wrapped as leaf Tensors ("cpu"), without Tensor()'s conversions
+            x = Tensor._make(np.ascontiguousarray(points[:, 0], dtype=np.float64), requires_grad=True)
+            y = Tensor._make(np.ascontiguousarray(points[:, 1], dtype=np.float64), requires_grad=True)
             value = self.tensor_value(x, y)
-            value.sum().backward()
+            value.backward(Tensor._make(np.ones_like(value.data)))  # = backward of value.sum()
         # a formula without y (or x) leaves that gradient None: it is zero
         grads = [np.zeros(len(points)) if t.grad is None else t.grad.data for t in (x, y)]
         return value.data, np.stack(grads, axis=1)
