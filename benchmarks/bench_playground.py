@@ -95,6 +95,12 @@ def main():
     args = parser.parse_args()
     repeat = 2 if args.quick else 7
     baseline_cells = 4 if args.quick else 20
+    unbatched = SWEEP_UNBATCHED
+    if args.quick:  # a 5 × 5 grid for the slow row: the smoke test only needs it to run
+        unbatched = {
+            **SWEEP_UNBATCHED,
+            "axes": [{**a, "values": a["values"][:5]} for a in SWEEP_UNBATCHED["axes"]],
+        }
 
     load_before = ", ".join(f"{v:.1f}" for v in os.getloadavg())  # other processes share the cores
     httpd = server.start_in_thread(0)
@@ -104,10 +110,11 @@ def main():
         ("`/api/run`: 4 optimizers × 500 steps", "/api/run", api.run, RUN, 0.2),
         ("`/api/sweep`: 20 × 20 cells × 200 steps (lr × momentum)", "/api/sweep", api.sweep, SWEEP, 2.0),
         (
-            "`/api/sweep`: 20 × 20 × 200, momentum × dampening (no batching)",
+            "`/api/sweep`: 20 × 20 × 200, momentum × dampening (no batching)"
+            + (" [5 × 5]" if args.quick else ""),
             "/api/sweep",
             api.sweep,
-            SWEEP_UNBATCHED,
+            unbatched,
             None,
         ),
     ]

@@ -164,6 +164,19 @@ def test_a_sweep_cell_is_the_run_with_those_values(optimizer, axes, params):
             assert final[i][j] == pytest.approx(expected, rel=1e-12, abs=1e-300), (a, b)
 
 
+def test_a_sweep_axis_may_be_a_whole_pair():
+    pairs = [[0.5, 0.99], [0.9, 0.999]]
+    final = _sweep("Adam", [{"name": "lr", "values": [0.01, 0.1]}, {"name": "betas", "values": pairs}])
+    for i, lr in enumerate([0.01, 0.1]):
+        for j, betas in enumerate(pairs):
+            x, y = plain_loop(
+                surface_function("rosenbrock"), (-1.2, 1.0), 60, "Adam", {"lr": lr, "betas": betas}
+            )[-1]
+            assert final[i][j] == pytest.approx((1 - x) ** 2 + 100 * (y - x**2) ** 2, rel=1e-12)
+    with pytest.raises(api.ApiError, match="list of two numbers"):
+        _sweep("Adam", [{"name": "lr", "values": [0.01]}, {"name": "betas", "values": [0.9]}])
+
+
 def test_a_sweep_marks_diverged_cells_null():
     final = _sweep(
         "SGD",
@@ -279,6 +292,10 @@ def _with(**changes):
         ),
         (_with(runs=[{"optimizer": "Adam", "schedule": "StepLR"}]), '"schedule" must be null'),
         (_with(runs=[{"optimizer": "Adam", "seed": -3}]), "seed"),
+        (_with(start=[10**400, 1]), '"start" must be [x, y]'),
+        (_with(runs=[{"optimizer": "Adam", "params": {"lr": 10**400}}]), "magnitude at most"),
+        (_with(runs=[{"optimizer": "Adam", "params": {"betas": [0.9, 10**400]}}]), "magnitude at most"),
+        (_with(runs=[{"optimizer": "Adam", "params": {"eps": float("inf")}}]), "finite number"),
     ],
 )
 def test_bad_run_requests_name_the_problem(body, words):

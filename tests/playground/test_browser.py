@@ -32,7 +32,9 @@ ARGS = [
 
 
 @pytest.fixture(scope="module")
-def browser_page():
+def browser_page(device):
+    if device != "cpu":
+        pytest.skip("the page computes on the CPU whatever the default device (one browser run is enough)")
     if not pathlib.Path(CHROMIUM).exists():
         pytest.skip(
             f"{CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium; .ci/run does)"

@@ -70,8 +70,8 @@ def _is_number(value):
 
 def _point(value, what):
     ok = isinstance(value, list) and len(value) == 2
-    ok = ok and all(_is_number(v) and math.isfinite(v) for v in value)
-    if not ok or max(abs(v) for v in value) > MAX_COORDINATE:
+    ok = ok and all(_is_number(v) and abs(v) <= MAX_COORDINATE and math.isfinite(v) for v in value)
+    if not ok:
         raise ApiError(f'"{what}" must be [x, y]: two finite numbers of magnitude at most {MAX_COORDINATE:g}')
     return [float(value[0]), float(value[1])]
 
@@ -185,7 +185,7 @@ def surface_grid(body):
 def _axis(optimizer, axis):
     """A checked sweep axis: (values, setter).
 
-    Names are arguments (``lr``) or one number of a pair (``betas[0]``)."""
+    Names are arguments (``lr``, or ``betas`` with pairs as values) or one number of a pair (``betas[0]``)."""
     if not isinstance(axis, dict) or set(axis) != {"name", "values"}:
         raise ApiError('each axis must be {"name": PARAM, "values": [numbers]}')
     param, index = axis["name"], None
@@ -194,7 +194,7 @@ def _axis(optimizer, axis):
         index = {"0": 0, "1": 1}.get(rest)
     spec = cat.spec_of(optimizer, param) if isinstance(param, str) else None
     sweepable = spec is not None and spec.kind in ("float", "int", "pair")
-    if not sweepable or (spec.kind == "pair") != (index is not None):
+    if not sweepable or (spec.kind != "pair" and index is not None):
         numeric = [s.name for s in cat.OPTIMIZERS[optimizer][1] if s.kind in ("float", "int")]
         pairs = [f"{s.name}[0], {s.name}[1]" for s in cat.OPTIMIZERS[optimizer][1] if s.kind == "pair"]
         raise ApiError(
@@ -206,7 +206,8 @@ def _axis(optimizer, axis):
         raise ApiError(
             f"the values of axis {axis['name']!r} must be a list of 1 to {MAX_AXIS_VALUES} numbers"
         )
-    checker = cat.ParamSpec(spec.name, "float" if spec.kind == "pair" else spec.kind, None, False)
+    kind = "float" if spec.kind == "pair" and index is not None else spec.kind  # one number, or whole pairs
+    checker = cat.ParamSpec(spec.name, kind, None, False)
     try:
         values = [checker.check(v, optimizer) for v in values]
     except ValueError as error:

@@ -126,7 +126,7 @@ def _show(value):
 def _number(value, where):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{where} must be a number, got {_show(value)}")
-    if not math.isfinite(value) or abs(value) > MAX_ABS:
+    if abs(value) > MAX_ABS or not math.isfinite(value):  # abs first: a huge int cannot become a float
         raise ValueError(
             f"{where} must be a finite number of magnitude at most {MAX_ABS:g}, not {_show(value)}"
         )

@@ -284,12 +284,15 @@ function readSweepControls() {
   });
 }
 
-function axisValues(axis) {
+function axisValues(axis, optimizer) {
+  const spec = optimizerSpec(optimizer).params.find((p) => p.name === axis.name);
+  const whole = spec && spec.kind === "int";
   const values = [];
   for (let i = 0; i < axis.n; i++) {
     const t = axis.n === 1 ? 0 : i / (axis.n - 1);
     const v = axis.log ? Math.exp(Math.log(axis.min) + t * (Math.log(axis.max) - Math.log(axis.min))) : axis.min + t * (axis.max - axis.min);
-    values.push(+v.toPrecision(4));
+    const value = whole ? Math.round(v) : +v.toPrecision(4);
+    if (!values.includes(value)) values.push(value);  // rounding can repeat a whole number
   }
   return values;
 }
@@ -478,7 +481,7 @@ async function sweep() {
   saveToUrl();
   const run = state.runs[state.sweep.run];
   const axes = state.sweep.axes;
-  const rows = axisValues(axes[0]), cols = axisValues(axes[1]);
+  const rows = axisValues(axes[0], run.optimizer), cols = axisValues(axes[1], run.optimizer);
   const cells = rows.length * cols.length;
   const steps = Math.max(1, Math.min(state.steps, catalog.limits.sweep_steps, Math.floor(catalog.limits.sweep_work / cells)));
   const params = {...run.params};
