@@ -88,6 +88,10 @@ ALLOWED_IN_MODULE = {
 HOST_MODULES = {
     "viz/plots.py": "plots are drawn from host copies: every Tensor goes through to_numpy "
     "(tensor.detach().numpy()) before NumPy or matplotlib sees it",
+    "playground/engine.py": "the playground computes on the host by design: its 2-D points, gradients and "
+    'optimizer states live on the "cpu" device (NumPy) whatever the default device is',
+    "playground/surfaces.py": 'the playground\'s surfaces are evaluated on "cpu" tensors (NumPy arrays) and, '
+    "for the contour plot, on plain NumPy grids",
 }
 
 # NumPy calls allowed at one exact call site (compared after ast.unparse, so formatting does not

@@ -159,6 +159,10 @@ def test_the_page_end_to_end(browser_page, tmp_path):
     assert replayed["runs"][0]["params"]["lr"] != state_after["runs"][0]["params"]["lr"]
     expected_cell, _ = expected_adam(page, 300)
     np.testing.assert_array_equal(np.array(drawn_paths(page)[0]), expected_cell)
+    cell_loss, replayed_loss = page.evaluate(
+        "() => [window.playground.sweep.final_loss[3][2], window.playground.results[0].loss.at(-1)]"
+    )
+    assert cell_loss == pytest.approx(replayed_loss, rel=1e-12)  # the cell's number is the replayed run's
     assert sweep["axes"][0]["name"] == "lr"
 
     # copy as Python: the dialog shows the tg.optim script of these runs

@@ -422,10 +422,12 @@ function setParam(run, name, value) {
   }
 }
 
-function replayCell(a, b) {
+function replayCell(a, b) {  // the cell's run, with the sweep's number of steps (its loss is the cell's)
   const run = state.runs[sweepResult.run];
   setParam(run, sweepResult.axes[0].name, a);
   setParam(run, sweepResult.axes[1].name, b);
+  state.steps = sweepResult.steps;
+  $("steps").value = state.steps;
   buildRuns();
   compute(true);
 }
@@ -491,8 +493,8 @@ async function sweep() {
   try {
     const data = await api("/api/sweep", {surface: state.surface, start: state.start, steps, optimizer: run.optimizer, params,
                                           axes: [{name: axes[0].name, values: rows}, {name: axes[1].name, values: cols}]});
-    sweepResult = {...data, rows, cols, axes: axes.map((a) => ({...a})), run: state.sweep.run};
-    $("sweep-status").textContent = `${cells} runs of ${steps} steps in ${((performance.now() - began) / 1000).toFixed(2)} s`;
+    sweepResult = {...data, rows, cols, steps, axes: axes.map((a) => ({...a})), run: state.sweep.run};
+    $("sweep-status").textContent = `final loss after ${steps} steps: ${cells} runs in ${((performance.now() - began) / 1000).toFixed(2)} s`;
     drawPhaseMap();
   } catch (error) {
     $("sweep-status").textContent = error.message;
@@ -601,5 +603,7 @@ async function main() {
   document.body.dataset.ready = "1";
 }
 
-window.playground = {get state() { return state; }, get results() { return results; }, get frame() { return frame; }};
+// read-only handles for the browser test and the curious (open the console: playground.results)
+window.playground = {get state() { return state; }, get results() { return results; }, get frame() { return frame; },
+                     get sweep() { return sweepResult; }};
 main().catch((error) => status(`could not start: ${error.message}`, true));
