@@ -391,7 +391,12 @@ function pause() { if (timer) clearInterval(timer); timer = null; }
 
 function drawPhaseMap() {
   const gd = $("phase-plot");
-  if (!sweepResult) { Plotly.react(gd, [], {margin: {l: 50, r: 10, t: 10, b: 40}}, {displayModeBar: false}); return; }
+  if (!sweepResult) {
+    Plotly.react(gd, [], {margin: {l: 10, r: 10, t: 10, b: 10}, xaxis: {visible: false}, yaxis: {visible: false},
+                          annotations: [{text: "Choose two hyperparameters and press “Compute phase map”", showarrow: false,
+                                         xref: "paper", yref: "paper", x: 0.5, y: 0.5}]}, {displayModeBar: false});
+    return;
+  }
   const {final_loss: z, rows, cols, axes} = sweepResult;
   const finite = z.flat().filter((v) => v !== null);
   const log = finite.length > 0 && finite.every((v) => v > 0);
