@@ -417,3 +417,10 @@ def test_the_tutorials_link_to_every_preset():
         assert f"playground --preset {name}`" in text, f"no tutorial links to the preset {name!r}"
     for preset in presets.PRESETS.values():
         assert (examples.parent / preset["tutorial"]).exists()
+
+
+def test_a_random_search_sweep_is_bounded_by_its_evaluations():
+    axes = [{"name": "lr", "values": [0.01, 0.1]}, {"name": "num_directions", "values": [1, 64]}]
+    with pytest.raises(api.ApiError, match="RandomSearch sweep evaluates f"):
+        _sweep("RandomSearch", axes, steps=500)  # 4 cells × 500 steps × (2·64 + 1) > 100,000
+    assert len(_sweep("RandomSearch", axes, steps=20)) == 2

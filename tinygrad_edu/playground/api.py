@@ -14,6 +14,8 @@ the response as plain dicts and lists, or raises ``ApiError`` (the server answer
 import math
 import numbers
 
+from ..optim import RandomSearch
+from ..tensor import Tensor
 from . import catalog as cat
 from . import engine, presets, script_writer, surfaces
 from .formula import FormulaError
@@ -249,8 +251,12 @@ def sweep(body):
     if cells * max(steps, 1) > MAX_SWEEP_WORK:
         raise ApiError(f"the sweep is too large: cells × steps = {cells * steps} > {MAX_SWEEP_WORK}")
     cls = cat.OPTIMIZERS[name][0]
-    if issubclass(cls, engine.RandomSearch):
-        evaluations = cells * steps * (2 * base.get("num_directions", 8) + 1)
+    if issubclass(cls, RandomSearch):
+        directions = max(
+            [base.get("num_directions", 8)]
+            + [max(values) for axis, values in zip(axes, (rows, cols)) if axis["name"] == "num_directions"]
+        )
+        evaluations = cells * steps * (2 * directions + 1)
         if evaluations > MAX_RANDOM_SEARCH_EVALUATIONS:
             raise ApiError(
                 f"a RandomSearch sweep evaluates f cells × steps × (2·num_directions + 1) = {evaluations} "
@@ -259,12 +265,12 @@ def sweep(body):
     for a in rows:  # every combination must be one the optimizer accepts (nesterov needs momentum > 0, ...)
         for b in cols:
             try:
-                probe = engine.Tensor([0.0, 0.0], dtype="float64", requires_grad=True, device="cpu")
+                probe = Tensor([0.0, 0.0], dtype="float64", requires_grad=True, device="cpu")
                 cls([probe], **set_col(set_row(dict(base), a), b))
             except (ValueError, TypeError) as error:
                 raise ApiError(f"{axes[0]['name']}={a}, {axes[1]['name']}={b}: {error}") from None
     batch_axis = None
-    if not issubclass(cls, engine.RandomSearch):
+    if not issubclass(cls, RandomSearch):  # its closure's loss couples rows: one optimizer per cell
         batch_axis = 0 if axes[0]["name"] == "lr" else 1 if axes[1]["name"] == "lr" else None
     final = engine.sweep(surface, start, steps, cls, base, (rows, cols), (set_row, set_col), batch_axis)
     return {"final_loss": final}
