@@ -138,6 +138,14 @@ def _sweep(optimizer, axes, params=None, steps=60, surface="rosenbrock", start=(
         ("NAG", [("lr", [1e-4, 1e-3]), ("beta", [0.5, 0.9])], None),
         ("Rprop", [("lr", [1e-3, 0.1]), ("etas[1]", [1.1, 1.5])], None),
         ("RandomSearch", [("lr", [0.01, 0.1]), ("std", [0.01, 0.1])], None),
+        # a column of learning rates in every other optimizer's update formula
+        ("Momentum", [("lr", [1e-4, 1e-3]), ("beta", [0.5, 0.9])], None),
+        ("Adagrad", [("lr", [0.01, 0.3]), ("lr_decay", [0.0, 0.01])], None),
+        ("Adadelta", [("rho", [0.5, 0.9]), ("lr", [0.1, 1.0])], None),
+        ("RMSprop", [("lr", [1e-3, 1e-2]), ("alpha", [0.9, 0.99])], {"centered": True, "momentum": 0.3}),
+        ("AdamW", [("lr", [0.01, 0.1]), ("weight_decay", [0.01, 0.1])], {"amsgrad": True}),
+        ("Adamax", [("lr", [0.01, 0.1]), ("eps", [1e-8, 1e-3])], None),
+        ("NAdam", [("lr", [0.01, 0.1]), ("momentum_decay", [0.004, 0.01])], None),
     ],
 )
 def test_a_sweep_cell_is_the_run_with_those_values(optimizer, axes, params):
