@@ -112,6 +112,8 @@ save(fig, "final_x_vs_start")
 # - η > 1/3 = 2/f'': |1 − 6η| > 1, every jump lands farther away than the last: gradient descent diverges.
 #
 # Diverged runs are drawn as red crosses at the edge of the plot, their values far out of range.
+# The same edge in 2-D, live: `tinygrad-edu playground --preset lr_too_large` (SGD on x² + 10y² at η = 0.02,
+# 0.09 and 0.105, either side of 2/λmax = 0.1).
 
 # %%
 lrs = np.geomspace(1e-4, 0.5, n_rates)

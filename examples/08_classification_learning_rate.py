@@ -101,7 +101,8 @@ for lr, train_acc, test_acc in zip(learning_rates, train_accuracy, test_accuracy
 #   jumps up (spikes of 5 to 1000× its start), and the run ends as a network whose ReLUs have all died (it
 #   predicts one class for everything: chance accuracy) or one that bounces around. With still larger steps,
 #   or a loss without the log-sum-exp safeguard of `F.cross_entropy`, the numbers overflow to inf and NaN;
-#   such runs are stopped and counted at chance accuracy.
+#   such runs are stopped and counted at chance accuracy. (On a 2-D surface, where the edge is exactly
+#   2/λmax, see it live: `tinygrad-edu playground --preset lr_too_large`.)
 #
 # Train and test accuracy move together: this is a lesson about optimisation, not about overfitting.
 

@@ -143,6 +143,9 @@ def race(f, start, steps):
 # and even at that limit the flat x-direction shrinks by only 0.2·η = 2% per step: across the ravine it
 # zig-zags, along it it crawls. That is the classic picture of an ill-conditioned problem (condition number
 # 20/0.2 = 100), and the reason the zoo exists.
+#
+# Live: `tinygrad-edu playground --preset ravine` races GD, Momentum, RMSprop and Adam on this ravine, with
+# a slider for every hyperparameter and a phase map of Momentum's η × β.
 
 
 # %%
@@ -158,6 +161,7 @@ ravine_results = race(ravine, ravine_start, ravine_steps)
 # Rosenbrock's function f(x, y) = (1 − x)² + 100·(y − x²)² is the standard harder test: a curved, flat-
 # bottomed valley along y = x², whose floor falls gently to the minimum 0 at (1, 1). Finding the valley is
 # easy; following its bend is not. We start at Rosenbrock's own test point (−1.2, 1).
+# (Live: `tinygrad-edu playground --preset rosenbrock`.)
 
 
 # %%
@@ -303,3 +307,4 @@ assert rosen["Adam"] < rosen["GD"] / 10, f"on Rosenbrock Adam should beat GD: {r
 # problem by averaging it away; per-coordinate scaling fixes it by giving each coordinate its own step,
 # which works best when the problem's steep and flat directions line up with the coordinates (as they often
 # roughly do for a network's weights). Adam does both, which is why it is the default people reach for.
+# To see Adam against SGD on Beale's plateaus and walls, run `tinygrad-edu playground --preset adam_vs_sgd`.

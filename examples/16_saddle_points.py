@@ -69,6 +69,7 @@ def values(func, points):
 # once x has reached the saddle, and after a while the path slides off towards the minimum (1, 1). The time
 # spent near the saddle is the *plateau* of the loss curve: the loss stops falling, as if training were
 # done, then drops again. A smaller ε only makes the plateau longer — about log(1/ε)/log(1 + 6η) steps.
+# (Live, on x² − y²: `tinygrad-edu playground --preset saddle_escape`; set the start's y to 0 and GD stays.)
 
 # %%
 lr = 0.05

@@ -21,6 +21,7 @@ QUICK_RUNS = {
     "loader": ["--quick"],
     "checkpoint": ["--quick"],
     "distributed": ["--quick"],  # starts its own mpiexec jobs
+    "playground": ["--quick"],
 }
 
 

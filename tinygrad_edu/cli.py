@@ -1,10 +1,12 @@
-"""The command line: ``python -m tinygrad_edu {demo,lab,selfcheck,exercises,info}`` (or ``tinygrad-edu ...``).
+"""The command line: ``python -m tinygrad_edu {demo,lab,selfcheck,exercises,info,playground}`` (or
+``tinygrad-edu ...``).
 
 - ``demo``: train a small MLP on scikit-learn's 8x8 digits, print the test accuracy, save plots.
 - ``lab NAME``: run one of the tutorials in ``examples/`` (``lab`` alone lists them).
 - ``selfcheck``: gradcheck and gradgradcheck a list of ops and losses; exit code 1 if any fails.
 - ``exercises``: the workbook (``start DIR``, ``check DIR [NAME ...]``); without an action, list it.
 - ``info``: versions, backends and devices.
+- ``playground``: the optimizer playground, a local web page (``--port``, ``--no-browser``, ``--preset``).
 """
 
 import argparse
@@ -312,15 +314,48 @@ def _distributed_info():
         print(f"  cuda tensors: {described['cuda_tensors']}")
 
 
+# ---- playground ---------------------------------------------------------------------------------
+
+
+def playground(args):
+    """Serve the optimizer playground on 127.0.0.1 until Ctrl+C; open it in the browser unless told not to."""
+    from tinygrad_edu.playground import presets, server
+
+    if server.plotly_path() is None:
+        raise MissingDependency(
+            'the page draws with Plotly: install it with  pip install "tinygrad_edu[playground]"'
+        )
+    if args.preset is not None and args.preset not in presets.PRESETS:
+        print(f"unknown preset {args.preset!r}; known: {', '.join(presets.PRESETS)}", file=sys.stderr)
+        return 1
+    try:
+        httpd = server.PlaygroundServer(args.port)
+    except OSError as error:
+        print(f"tinygrad-edu playground: cannot listen on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
+        return 1
+    url = httpd.url + (f"#preset={args.preset}" if args.preset else "")
+    print(f"optimizer playground at {url}  (Ctrl+C stops it)", flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped")
+    finally:
+        httpd.server_close()
+    return 0
+
+
 # ---- entry point --------------------------------------------------------------------------------
 
 
 def build_parser():
-    """The argparse parser with the three subcommands."""
+    """The argparse parser with its subcommands."""
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{demo,lab,selfcheck,exercises,info}"
-    )
+    names = "{demo,lab,selfcheck,exercises,info,playground}"
+    commands = parser.add_subparsers(dest="command", required=True, metavar=names)
 
     demo_parser = commands.add_parser("demo", help="train an MLP on the 8x8 digits and plot its curves")
     demo_parser.add_argument("--epochs", type=int, default=10, help="passes over the training set (10)")
@@ -362,6 +397,12 @@ def build_parser():
 
     info_parser = commands.add_parser("info", help="versions, backends and devices")
     info_parser.set_defaults(run=info)
+
+    play_parser = commands.add_parser("playground", help="the optimizer playground: a local web page")
+    play_parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free one)")
+    play_parser.add_argument("--no-browser", action="store_true", help="only print the address")
+    play_parser.add_argument("--preset", default=None, help="open a lesson's setup (ravine, rosenbrock, ...)")
+    play_parser.set_defaults(run=playground)
     return parser
 
 

@@ -98,6 +98,10 @@ HOST_MODULES = {
         "and the grader builds inputs and compares gradients as host arrays"
         for name in ("catalog", "checks", "capstone", "grading")
     },
+    "playground/engine.py": "the playground computes on the host by design: its 2-D points, gradients and "
+    'optimizer states live on the "cpu" device (NumPy) whatever the default device is',
+    "playground/surfaces.py": 'the playground\'s surfaces are evaluated on "cpu" tensors (NumPy arrays) and, '
+    "for the contour plot, on plain NumPy grids",
 }
 
 # NumPy calls allowed at one exact call site (compared after ast.unparse, so formatting does not

@@ -1,0 +1,1 @@
+"""Tests of the optimizer playground (tinygrad_edu/playground)."""
