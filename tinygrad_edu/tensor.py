@@ -221,11 +221,11 @@ class Tensor:
 
     def numel(self):
         """The number of elements."""
-        return self.data.size
+        return self._data.size
 
     def nelement(self):
         """The number of elements (PyTorch's older name for ``numel``)."""
-        return self.data.size
+        return self._data.size
 
     def __len__(self):
         if self.ndim == 0:
@@ -245,24 +245,24 @@ class Tensor:
             raise RuntimeError(
                 "numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()"
             )
-        return self._backend().to_numpy(self.data)
+        return self._backend().to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        array = self._backend().to_numpy(self.data)
+        array = self._backend().to_numpy(self._data)
         return array if dtype is None else array.astype(dtype)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"item: a Tensor with {self.data.size} elements (shape {self.shape}) cannot be converted "
+                f"item: a Tensor with {self._data.size} elements (shape {self.shape}) cannot be converted "
                 "to a Python scalar"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
         """The data as (nested) Python lists."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __format__(self, format_spec):
         """``f"{loss:.4f}"``: a 0-d tensor formats its number (``f"{loss}"`` prints the number, as in
@@ -285,9 +285,9 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} values is ambiguous (use .any() or .all())"
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous (use .any() or .all())"
             )
         return bool(self.item())
 
@@ -349,7 +349,7 @@ class Tensor:
 
     def detach(self):
         """The same data, cut from the graph (shares memory and the version counter)."""
-        return Tensor._make(self.data, False, None, self._vc)
+        return Tensor._make(self._data, False, None, self._vc)
 
     def detach_(self):
         """Cut this tensor from the graph in place."""
@@ -414,7 +414,7 @@ class Tensor:
 
     def __repr__(self):
         body = np.array2string(
-            self._backend().to_numpy(self.data), separator=", ", prefix="tensor(", threshold=100, edgeitems=3
+            self._backend().to_numpy(self._data), separator=", ", prefix="tensor(", threshold=100, edgeitems=3
         )
         extras = [f"shape={self.shape}", f"dtype={self.dtype}", f"device='{self.device}'"]
         if self._ctx is not None:
@@ -603,11 +603,11 @@ class Tensor:
     def __invert__(self):
         if self.dtype.kind not in "biu":
             raise TypeError(f"~: bitwise not is only defined for bool and integer tensors, got {self.dtype}")
-        return Tensor._make(self._backend().asarray(~self.data))  # 0-d: NumPy gives a scalar
+        return Tensor._make(self._backend().asarray(~self._data))  # 0-d: NumPy gives a scalar
 
     def logical_not(self):
         """Elementwise not, as a bool tensor."""
-        return Tensor._make(self._backend().asarray(self.data == 0))
+        return Tensor._make(self._backend().asarray(self._data == 0))
 
     def logical_and(self, other):
         """Elementwise and of truth values."""
@@ -619,11 +619,11 @@ class Tensor:
 
     def isnan(self):
         """Where the elements are NaN."""
-        return Tensor._make(self._backend().asarray(self.data != self.data))
+        return Tensor._make(self._backend().asarray(self._data != self._data))
 
     def isfinite(self):
         """Where the elements are neither infinite nor NaN."""
-        return Tensor._make(self._backend().asarray(self._backend().isfinite(self.data)))
+        return Tensor._make(self._backend().asarray(self._backend().isfinite(self._data)))
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
         """True when every element is close to ``other``'s: ``isclose(...).all()`` as a Python bool."""
@@ -632,7 +632,7 @@ class Tensor:
     def equal(self, other):
         """True when both tensors have the same shape and elements."""
         other = self._like(other)
-        return self.shape == other.shape and bool((self.data == other.data).all())
+        return self.shape == other.shape and bool((self._data == other.data).all())
 
     # ---- elementwise math -----------------------------------------------------------------------------
 
@@ -862,14 +862,14 @@ class Tensor:
         """True where every element over ``dim`` is non-zero."""
         dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "all")
         return Tensor._make(
-            self._backend().asarray(self.data.all(axis=_axes(dim, self.ndim, "all"), keepdims=keepdim))
+            self._backend().asarray(self._data.all(axis=_axes(dim, self.ndim, "all"), keepdims=keepdim))
         )
 
     def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """True where some element over ``dim`` is non-zero."""
         dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "any")
         return Tensor._make(
-            self._backend().asarray(self.data.any(axis=_axes(dim, self.ndim, "any"), keepdims=keepdim))
+            self._backend().asarray(self._data.any(axis=_axes(dim, self.ndim, "any"), keepdims=keepdim))
         )
 
     def cumsum(self, dim=None, dtype=None, *, axis=None):
@@ -1078,7 +1078,7 @@ class Tensor:
         """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""
         d = _dim(dim, self.ndim, "gather")
         index = self._like(index)
-        if type(index.data) is not type(self.data):
+        if type(index.data) is not type(self._data):
             raise RuntimeError(f"gather: the input is on {self.device} but the index is on {index.device}")
         if index.dtype.kind not in "iu":
             raise TypeError(f"gather: index must be an integer tensor, got {index.dtype}")

@@ -9,7 +9,7 @@ every op.
 import sys
 import threading
 
-from . import anomaly, graph_ops
+from . import anomaly, graph_ops, inplace
 from .grad_mode import set_grad_enabled
 
 _running = threading.local()  # .callbacks: one list per backward pass now running in this thread
@@ -46,6 +46,7 @@ def topological_order(roots):
     """
     order, visited = [], set()
     stack = [(root, False) for root in roots if root._requires_grad]
+    rewire = inplace.changes_recorded  # no in-place change of a graph tensor yet: skip the check below
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -55,7 +56,7 @@ def topological_order(roots):
             continue
         visited.add(node)
         stack.append((node, True))
-        ctx = node._ctx if isinstance(node, Tensor) else node
+        ctx = node._ctx  # a Function's node is its own _ctx
         if ctx is None:
             continue
         if ctx.gathers_outputs and ctx is not node:
@@ -65,7 +66,7 @@ def topological_order(roots):
             raise RuntimeError(ctx.freed_message())
         for parent in ctx.inputs:
             if isinstance(parent, Tensor):
-                if parent._ctx is not None and parent._ctx.seq > ctx.seq:  # changed in place since
+                if rewire and parent._ctx is not None and parent._ctx.seq > ctx.seq:  # changed since
                     parent = _rewire(ctx, parent)
                 if parent._requires_grad and parent not in visited:
                     stack.append((parent, False))
@@ -98,13 +99,14 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
             grad = grads.pop(tensor, None)
             if grad is None:
                 continue
-            if isinstance(tensor, Function):  # a user's Function: every output's gradient is in
-                ctx = tensor
-                input_grads = _checked(ctx, ctx.call_backward(grad, create_graph))
+            ctx = tensor._ctx
+            if ctx is tensor:  # a user's Function: the gradients of all its outputs are in
+                input_grads = ctx.call_backward(grad, create_graph)
+                if anomaly.enabled:
+                    anomaly.check_finite(ctx, input_grads, ctx.xp)
             else:
                 if tensor._hooks:
                     grad = _run_hooks(tensor, grad, create_graph)
-                ctx = tensor._ctx
                 if wanted is not None:
                     if tensor in wanted:
                         wanted[tensor] = grad
@@ -141,10 +143,6 @@ def _call_backward(ctx, tensor, grad, create_graph):
             f"{type(ctx).__name__}.backward returned {len(input_grads)} gradients, but forward "
             f"took {len(ctx.inputs)} arguments (return None for those that need none)"
         )
-    return _checked(ctx, input_grads)
-
-
-def _checked(ctx, input_grads):
     if anomaly.enabled:
         anomaly.check_finite(ctx, input_grads, ctx.xp)
     return input_grads
@@ -161,18 +159,20 @@ def _gather(grads, ctx, tensor, grad):
 
 def _send_to_inputs(grads, ctx, input_grads, xp):
     """Add each input's gradient to its running total, summed back to the input's shape."""
-    for i, (parent, parent_grad) in enumerate(zip(ctx.inputs, input_grads)):
+    for parent, parent_grad in zip(ctx.inputs, input_grads):
         if parent_grad is not None and isinstance(parent, Tensor) and parent._requires_grad:
-            if parent_grad.shape != parent.data.shape:
-                _check_shape(ctx, i, parent_grad.shape, parent.data.shape)
-                parent_grad = xp.sum_to(parent_grad, parent.data.shape)  # undo broadcasting
+            shape = parent._data.shape
+            if parent_grad.shape != shape:
+                _check_shape(ctx, parent, parent_grad.shape, shape)
+                parent_grad = xp.sum_to(parent_grad, shape)  # undo broadcasting
             _add(grads, parent, parent_grad)
 
 
-def _check_shape(ctx, i, grad_shape, input_shape):
+def _check_shape(ctx, parent, grad_shape, input_shape):
     """A gradient must have its input's shape, or a shape the input broadcast to (then it is summed)."""
     lead = len(grad_shape) - len(input_shape)
     if lead < 0 or any(n != 1 and n != g for n, g in zip(input_shape, grad_shape[lead:])):
+        i = next(i for i, t in enumerate(ctx.inputs) if t is parent)
         raise RuntimeError(
             f"{ctx.name} returned an invalid gradient at index {i} - got {list(grad_shape)} but "
             f"expected shape compatible with {list(input_shape)}"
@@ -212,14 +212,14 @@ def _accumulate(tensor, grad, create_graph):
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad
         return
     xp = tensor._backend()
-    grad = xp.astype(xp.asarray(grad), tensor.data.dtype)
+    grad = xp.astype(xp.asarray(grad), tensor._data.dtype)
     held = tensor._grad
     if held is None:
         tensor._grad = Tensor._make(grad if _unshared(grad) else xp.array(grad))
     elif held._requires_grad:
-        tensor._grad = Tensor._make(held.data + grad)
+        tensor._grad = Tensor._make(held._data + grad)
     else:
-        held.data += grad
+        held._data += grad
         held._vc[0] += 1
 
 
@@ -329,4 +329,3 @@ def _as_tuple(values):
 
 from ..factories import zeros_like  # noqa: E402
 from ..tensor import Tensor  # noqa: E402  (cycle: Tensor.backward calls this module)
-from .function import Function  # noqa: E402

@@ -93,9 +93,9 @@ class Op:
     def _as_graph_tensor(self, value):
         """Map a saved array back to the Tensor it belongs to, so second derivatives flow through it."""
         for tensor in self.inputs:
-            if isinstance(tensor, Tensor) and tensor.data is value:
+            if isinstance(tensor, Tensor) and tensor._data is value:
                 return tensor
-        if self.graph_output.data is value:
+        if self.graph_output._data is value:
             return self.graph_output
         if not hasattr(value, "shape"):  # a Python number saved alongside
             return value
@@ -199,6 +199,9 @@ class Function(Op):
 
     gathers_outputs = True
     materialize_grads = True
+    # In the engine's order a Function is a node between its inputs and outputs; like a tensor's
+    # ``_ctx`` names the op that made it, a Function's node names itself.
+    _ctx = property(lambda self: self)
     dirty = ()
     non_differentiable = ()
 
@@ -405,7 +408,7 @@ def _saved_versions(saved, args, result):
     records = []
     for tensor in (result, *args):
         if isinstance(tensor, Tensor):
-            data = tensor.data
+            data = tensor._data
             for value in saved:
                 if value is data:
                     records.append((tensor._vc, tensor._vc[0], data.shape))

@@ -17,6 +17,10 @@ Values that an earlier op saved for backward and that the change overwrote are c
 version counter: that backward raises (``y = x.exp(); y += 1``), as in PyTorch.
 """
 
+# Set by the first in-place change recorded in a graph: until then the engine skips looking for
+# inputs changed since their consumer was recorded (a check on every edge of every backward).
+changes_recorded = False
+
 
 def change(tensor, op_name, compute):
     """Overwrite ``tensor`` with ``compute(earlier)`` (a Tensor of the new values), recorded in the graph."""
@@ -49,6 +53,7 @@ def became_output_of(tensor, ctx, args):
         )
     earlier = _graph_place(tensor, tensor.data, tensor._vc)  # its values are already overwritten
     ctx.inputs = tuple(earlier if arg is tensor else arg for arg in ctx.inputs)
+    _note_change()
     ctx.previous = {**(ctx.previous or {}), tensor: earlier}
     tensor._ctx, tensor._requires_grad = ctx, True
     return tensor
@@ -117,6 +122,7 @@ def _become(tensor, new, earlier, copy=True):
     tensor._ctx, tensor._requires_grad = ctx, new._requires_grad
     if ctx is None:
         return
+    _note_change()
     ctx.previous = {tensor: earlier}
     if ctx.saved:  # an op that saved its own output (exp, sigmoid, ...) now finds it in the tensor
         ctx.saved = tuple(tensor.data if value is new.data else value for value in ctx.saved)
@@ -124,6 +130,11 @@ def _become(tensor, new, earlier, copy=True):
             (tensor._vc, tensor._vc[0], shape) if cell is new._vc else (cell, version, shape)
             for cell, version, shape in ctx.saved_versions
         ]
+
+
+def _note_change():
+    global changes_recorded
+    changes_recorded = True
 
 
 def _positions(base):
