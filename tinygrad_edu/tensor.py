@@ -495,7 +495,7 @@ class Tensor:
         return self**exponent
 
     def neg(self):
-        """−self."""
+        """−x, elementwise; derivative −1."""
         return Neg.apply(self)
 
     negative = neg
@@ -637,7 +637,7 @@ class Tensor:
     # ---- elementwise math -----------------------------------------------------------------------------
 
     def exp(self):
-        """e^x."""
+        """eˣ, elementwise; derivative eˣ."""
         return Exp.apply(_floating(self))
 
     def log(self):
@@ -661,19 +661,19 @@ class Tensor:
         return Expm1.apply(_floating(self))
 
     def sqrt(self):
-        """√x."""
+        """√x, elementwise; derivative 1/(2√x)."""
         return Sqrt.apply(_floating(self))
 
     def rsqrt(self):
-        """1/√x."""
+        """1/√x, elementwise; derivative −1/(2x√x)."""
         return _floating(self) ** -0.5
 
     def sin(self):
-        """The sine."""
+        """sin x, elementwise (radians); derivative cos x."""
         return Sin.apply(_floating(self))
 
     def cos(self):
-        """The cosine."""
+        """cos x, elementwise (radians); derivative −sin x."""
         return Cos.apply(_floating(self))
 
     def tanh(self):
@@ -685,7 +685,7 @@ class Tensor:
         return Sigmoid.apply(_floating(self))
 
     def relu(self):
-        """max(x, 0)."""
+        """max(x, 0), elementwise; derivative 1 where x > 0, else 0."""
         return Relu.apply(self)
 
     def leaky_relu(self, negative_slope=0.01):
@@ -711,7 +711,7 @@ class Tensor:
         return Softplus.apply(_floating(self), beta, threshold)
 
     def abs(self):
-        """|x|."""
+        """|x|, elementwise; derivative sign(x) (0 at x = 0)."""
         return Abs.apply(self)
 
     absolute = abs
@@ -732,11 +732,11 @@ class Tensor:
     clip = clamp
 
     def reciprocal(self):
-        """1/x."""
+        """1/x, elementwise; derivative −1/x²."""
         return Reciprocal.apply(_floating(self))
 
     def square(self):
-        """x²."""
+        """x², elementwise; derivative 2x."""
         return self * self
 
     def maximum(self, other):
@@ -960,11 +960,11 @@ class Tensor:
         return Reshape.apply(self, _check_reshape(self, shape, "view"))
 
     def view_as(self, other):
-        """``self.view(other.shape)``."""
+        """A view with the shape of ``other``: ``self.view(other.shape)``."""
         return self.view(other.shape)
 
     def reshape_as(self, other):
-        """``self.reshape(other.shape)``."""
+        """This tensor reshaped to the shape of ``other``: ``self.reshape(other.shape)``."""
         return self.reshape(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
@@ -1037,7 +1037,7 @@ class Tensor:
         return self.broadcast_to(shape)
 
     def expand_as(self, other):
-        """``self.expand(other.shape)``."""
+        """This tensor broadcast to the shape of ``other``: ``self.expand(other.shape)``."""
         return self.expand(other.shape)
 
     def broadcast_to(self, shape):

@@ -30,7 +30,7 @@ from ..tensor import Tensor, _promoted, _same_float_dtype, where
 
 
 def relu(input, inplace=False):
-    """max(x, 0)."""
+    """The rectifier max(x, 0), elementwise; derivative 1 where x > 0, else 0."""
     return input.relu()
 
 
