@@ -23,11 +23,21 @@ def quick_mode():
     return "--quick" in sys.argv[1:] or flag in ("1", "true", "yes")
 
 
+def _default_figures():
+    """``lab_figures`` here, or in the parent folder when here is a folder of tutorials (``examples/``)."""
+    if any(_TUTORIAL_NAME.match(p.name) for p in Path(".").glob("*.py")):
+        return os.path.join("..", DEFAULT_FIGURES)
+    return DEFAULT_FIGURES
+
+
 class FigureSaver:
     """Save a tutorial's figures as PNG files in one folder and remember their paths, in order.
 
-    The folder is ``$TINYGRAD_EDU_FIGURES/<tutorial>`` when that variable is set, else
-    ``lab_figures/<tutorial>`` under the current directory.
+    The folder is ``<base>/<tutorial>``, with ``<base>`` the ``directory`` argument, else
+    ``$TINYGRAD_EDU_FIGURES``, else ``lab_figures`` in the current folder — or beside it when the
+    current folder is the tutorials' own (a notebook opened in ``examples/``), so figures never land
+    among the scripts. A quick run (``quick_mode()``) writes into ``<base>/<tutorial>/quick``, so it
+    never overwrites the figures of a full run.
 
     Example::
 
@@ -38,8 +48,10 @@ class FigureSaver:
     """
 
     def __init__(self, tutorial, directory=None):
-        base = directory or os.environ.get(FIGURES_ENV) or DEFAULT_FIGURES
-        self.directory = os.path.join(base, tutorial)
+        base = directory or os.environ.get(FIGURES_ENV) or _default_figures()
+        self.directory = (
+            os.path.join(base, tutorial, "quick") if quick_mode() else os.path.join(base, tutorial)
+        )
         self.paths = []
 
     def __call__(self, figure, name, dpi=110):
@@ -97,10 +109,15 @@ def tutorial_path(name, directory=None):
     tutorials = find_tutorials(directory)
     key = name.zfill(2) if name.isdigit() else None
     matches = [tutorials[key]] if key in tutorials else [p for p in tutorials.values() if name in p.stem]
-    if len(matches) != 1:
+    if len(matches) > 1:
+        found = ", ".join(p.stem for p in matches)
+        raise ValueError(
+            f"tinygrad_edu lab: {name!r} matches {len(matches)} tutorials: {found}; "
+            "give its number or more of its name"
+        )
+    if not matches:
         known = ", ".join(p.stem for p in tutorials.values())
-        what = "matches several" if matches else "matches no"
-        raise ValueError(f"tinygrad_edu lab: {name!r} {what} tutorial; the tutorials are: {known}")
+        raise ValueError(f"tinygrad_edu lab: {name!r} matches no tutorial; the tutorials are: {known}")
     return matches[0]
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 
-VIZ_EXTRA = 'pip install "tinygrad_edu[viz]"'
+VIZ_EXTRA = 'pip install matplotlib  (from a checkout: pip install ".[viz]")'
 # Enough distinguishable (colour, line style) pairs for the eleven optimizers of the zoo and more.
 _COLORS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]
 _STYLES = ["-", "--", "-.", ":"]
