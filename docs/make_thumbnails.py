@@ -9,6 +9,8 @@ The README's index, between the two marker lines below, is rewritten from the tu
 """
 
 import argparse
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -60,19 +62,34 @@ def make_thumbnail(tutorial, quick):
         matplotlib.image.thumbnail(first, str(thumbnail_path(tutorial)), scale=WIDTH / width)
 
 
-def make_graph_picture():
-    """docs/graph.png: the computation graph of the README's example, after backward."""
-    import tinygrad_edu as tg
+def readme_graph():
+    """The ``after`` graph of the README's "Seeing the graph" example, made by running that code itself."""
+    import contextlib
+    import io
+    import re
 
-    x = tg.tensor([1.0, 2.0], requires_grad=True)
-    w = tg.tensor(3.0, requires_grad=True)
-    loss = (x * w).sin().sum()
-    loss.backward(retain_graph=True)
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Seeing the graph", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec("import tinygrad_edu as tg\n" + code, namespace)
+    return namespace["after"]
+
+
+def make_graph_picture():
+    """docs/graph.png and docs/graph.dot: the README example's graph after backward, as the README has it."""
+    graph = readme_graph()
     try:
-        tg.viz.draw_graph(loss, names={"x": x, "w": w, "loss": loss}).render(ROOT / "docs" / "graph")
-    except RuntimeError as error:  # no graphviz here: keep the committed picture
-        print(f"docs/graph.png not regenerated: {error}")
-    (ROOT / "docs" / "graph.dot").unlink(missing_ok=True)
+        graph.render(ROOT / "docs" / "graph")  # writes graph.dot, then graph.png through Graphviz
+    except RuntimeError as error:  # no graphviz Python package: the `dot` program alone will do
+        dot = ROOT / "docs" / "graph.dot"
+        dot.write_text(graph.source, encoding="utf-8")
+        if shutil.which("dot"):
+            subprocess.run(
+                ["dot", "-Tpng", "-Gdpi=110", str(dot), "-o", str(dot.with_suffix(".png"))], check=True
+            )
+        else:  # keep the committed picture
+            print(f"docs/graph.png not regenerated: {error}")
 
 
 def main(argv=None):

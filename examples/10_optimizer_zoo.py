@@ -26,9 +26,13 @@ tg.manual_seed(0)
 # Every optimizer below is the library's own class from `tg.optim`, used as in PyTorch: `zero_grad()`,
 # `backward()`, `step()`. They differ in how a gradient g becomes a step:
 #
-# - GD: θ ← θ − η·g. Momentum and NAG (the course's forms) average past gradients, V ← βV + (1−β)g, so a
-#   consistent direction builds up speed and a zig-zag cancels out; NAG takes its gradient at the
-#   look-ahead point θ − βV, which is why it needs `step(closure)`.
+# - GD: θ ← θ − η·g. Momentum (the course's form) averages past gradients, V ← βV + (1−β)g, θ ← θ − ηV,
+#   so a consistent direction builds up speed and a zig-zag cancels out. NAG (Nesterov, in its look-ahead
+#   form) takes its gradient at the look-ahead point θ − βV, which is why it needs `step(closure)`, and
+#   *sums* the scaled gradients instead: V ← βV + η∇J(θ − βV), θ ← θ − V. A sum of gradients is
+#   1/(1−β) = 10 times their average, so NAG at η moves about as far per step as Momentum at 10η: when the
+#   table below has NAG's best η ten times smaller than Momentum's, that is the parametrisation speaking,
+#   not Nesterov's method. (PyTorch's `SGD(momentum=β)` sums too: b ← βb + g, θ ← θ − ηb.)
 # - Adagrad, Adadelta and RMSprop divide each coordinate's step by the root of its (summed or averaged)
 #   squared gradients: steep coordinates get small steps, flat ones large steps.
 # - Adam, Adamax, NAdam and AMSGrad combine both ideas: a momentum average of g divided by a running
