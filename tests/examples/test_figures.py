@@ -130,10 +130,11 @@ def test_tutorial_10_loss_curves_stop_at_the_floor(tmp_path_factory):
             assert np.sum(ys <= floor * 1.0001) <= 1, f"{line.get_label()} runs along the floor"
 
 
-def test_tutorial_14_title_claims_only_what_its_curve_shows(tmp_path_factory):
+def test_tutorial_14_title_states_the_growth_its_curves_show(tmp_path_factory):
+    """Not "the gradient does not pay for dimensions": both costs grow, random search's much faster."""
     figures, namespace = run("14", tmp_path_factory)
-    titles = [ax.get_title() for figure in figures.values() for ax in figure.axes] + [
-        figure._suptitle.get_text() for figure in figures.values() if figure._suptitle is not None
-    ]
-    assert namespace["TITLE_CLAIMS_CHECKED"], "tutorial 14 checks the claim of its title with an assert"
-    assert titles
+    (ax,) = figures["cost_vs_dimension"].axes
+    title = ax.get_title()
+    for name, counts in namespace["needed"].items():
+        assert f"{counts[-1] / counts[0]:.1f}×" in title, (name, title)
+    assert "does not" not in title
