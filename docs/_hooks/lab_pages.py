@@ -29,14 +29,20 @@ def _tutorials():
 
 
 def _header(number, path):
-    """The note at the top of a tutorial's page: where the script is, how to run it, quick mode."""
+    """The note at the top of a tutorial's page: where the script is, how to run it, quick mode.
+
+    Written in HTML with Material's admonition classes: notebook cells are rendered by nbconvert,
+    which knows no ``!!!`` admonitions.
+    """
+    script = f'<a href="{SOURCE_URL}{path.name}"><code>examples/{path.name}</code></a>'
     return (
-        '!!! info "Run it yourself"\n'
-        f"    This page is [`examples/{path.name}`]({SOURCE_URL}{path.name}), executed when the site\n"
-        "    was built, in **quick mode** (`TINYGRAD_EDU_QUICK=1`: the same figures from fewer steps).\n"
-        f"    The full experiment: `tinygrad-edu lab {number}`. As a notebook:\n"
-        f"    `tinygrad-edu lab {number} --notebook` writes `{path.stem}.ipynb`, ready for Jupyter\n"
-        "    (or open the script itself in Jupyter through jupytext).\n"
+        '<div class="admonition info"><p class="admonition-title">Run it yourself</p><p>'
+        f"This page is {script}, executed when the site was built, in <strong>quick mode</strong> "
+        "(<code>TINYGRAD_EDU_QUICK=1</code>: the same figures from fewer steps). "
+        f"The full experiment: <code>tinygrad-edu lab {number}</code>. "
+        f"As a notebook: <code>tinygrad-edu lab {number} --notebook</code> writes "
+        f"<code>{path.stem}.ipynb</code>, ready for Jupyter (or open the script itself in Jupyter "
+        "through jupytext).</p></div>"
     )
 
 
