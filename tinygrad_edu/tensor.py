@@ -26,6 +26,19 @@ ValuesIndices.__doc__ = "``(values, indices)`` of max/min/sort/topk along a dim,
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
+    Every operation on tensors that require grad is recorded: the result's ``grad_fn`` is the op
+    that made it, holding its inputs. ``backward()`` walks those records back from a scalar and
+    leaves ∂(scalar)/∂(leaf) in the ``.grad`` of every leaf tensor that requires grad.
+
+    Args:
+        data: nested lists, a number, a NumPy (or, for "cuda", CuPy) array, or another Tensor; the
+            values are copied (``tg.from_numpy`` wraps an array without copying).
+        requires_grad: record operations on this tensor, to compute gradients with respect to it.
+            Default False.
+        dtype: the element type (``tg.float32``, ...); default float32 for floats (a float64 array
+            keeps float64), int64 for integers, bool for bools.
+        device: ``"cpu"`` (NumPy) or ``"cuda"`` (CuPy); default ``tg.get_default_device()``.
+
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> (x * x).sum().backward()
     >>> x.grad                       # d/dx Σ x² = 2x
@@ -409,7 +422,22 @@ class Tensor:
         return RemovableHandle(self._hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d self / d leaf into ``.grad`` of every leaf that requires grad."""
+        """Accumulate ∂self/∂leaf into ``.grad`` of every leaf that requires grad (the chain rule, backwards).
+
+        Gradients add up across calls, as in PyTorch: zero them (``optimizer.zero_grad()``) between
+        steps. Non-leaf tensors keep no ``.grad`` unless ``retain_grad()`` was called.
+
+        Args:
+            gradient: ∂L/∂self, the gradient to start from; needed when ``self`` is not a scalar
+                (then the leaves receive the vector-Jacobian product gradientᵀ·∂self/∂leaf).
+                Default None: 1 for a scalar.
+            retain_graph: keep the graph's saved values so that backward can run through it again.
+                Default False: they are freed, and a second backward raises.
+            create_graph: record the backward pass itself, so that the gradients have ``grad_fn``s
+                and can be differentiated again (Hessian-vector products, gradient penalties).
+                Default False.
+            inputs: only these leaves receive gradients. Default None: every leaf that requires grad.
+        """
         engine.backward(self, gradient, bool(retain_graph), create_graph, inputs)
 
     def __repr__(self):
