@@ -118,3 +118,18 @@ def test_no_fenced_block_is_left_open_in_any_docstring():
         fenced = blocks._fence_doctests(blocks._fence_literal_blocks(lines))
         fences = [line for line in fenced if re.match(r"^\s*```", line)]
         assert len(fences) % 2 == 0, obj
+
+
+def test_a_tutorial_that_raised_fails_the_build():
+    """mkdocs-jupyter renders a cell's exception as a traceback and carries on; the hook refuses the page."""
+    from types import SimpleNamespace
+
+    from mkdocs.exceptions import PluginError
+
+    hook = load_module("lab_pages_hook", DOCS / "_hooks" / "lab_pages.py")
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="lab/10_optimizer_zoo.ipynb"))
+    assert hook.on_post_page("<p>all went well</p>", page, None) == "<p>all went well</p>"
+    with pytest.raises(PluginError, match="10_optimizer_zoo"):
+        hook.on_post_page("AssertionError   Traceback (most recent call last)", page, None)
+    other = SimpleNamespace(file=SimpleNamespace(src_uri="guide/autograd.md"))
+    assert hook.on_post_page("a page about a Traceback", other, None)
