@@ -3,12 +3,15 @@ docs/graph.png (the README's draw_graph example; needs the graphviz package and 
 
 Run from the repository root:  python docs/make_thumbnails.py [--quick] [NUMBER ...]
 
-Each tutorial runs (full mode unless --quick); the first figure it saves becomes its thumbnail.
+Each tutorial runs (full mode unless --quick); the first single-panel figure it saves (else its first
+figure) becomes its thumbnail.
 The README's index, between the two marker lines below, is rewritten from the tutorials' docstrings
 (first line: title, second paragraph: summary), so it always lists every tutorial in examples/.
 """
 
 import argparse
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -48,31 +51,71 @@ def update_readme():
     README.write_text(f"{head}{START}\n{index_markdown()}\n{END}{tail}", encoding="utf-8")
 
 
+def panels(figure):
+    """How many plots a figure holds (colour bars do not count)."""
+    return sum(ax.get_label() != "<colorbar>" for ax in figure.axes)
+
+
+def thumbnail_source(saved):
+    """The figure to shrink, from ``[(path, number of panels), ...]`` in the order saved: the first
+    single-panel figure (a multi-panel one is unreadable at 240 pixels), else the first of all."""
+    single = [path for path, count in saved if count == 1]
+    return single[0] if single else saved[0][0]
+
+
 def make_thumbnail(tutorial, quick):
-    """Run ``tutorial`` and shrink its first figure to WIDTH pixels into docs/thumbnails/."""
+    """Run ``tutorial`` and shrink its first single-panel figure to WIDTH pixels into docs/thumbnails/."""
     import matplotlib.image
 
-    with tempfile.TemporaryDirectory() as figures:
-        saver = lab.run_tutorial(tutorial, quick=quick, figures=figures)["save"]
-        first = saver.paths[0]
-        width = matplotlib.image.imread(first).shape[1]
-        THUMBNAILS.mkdir(parents=True, exist_ok=True)
-        matplotlib.image.thumbnail(first, str(thumbnail_path(tutorial)), scale=WIDTH / width)
+    saved = []
+    original = lab.FigureSaver.__call__
+
+    def save_and_count(self, figure, name, dpi=110):
+        path = original(self, figure, name, dpi)
+        saved.append((path, panels(figure)))
+        return path
+
+    lab.FigureSaver.__call__ = save_and_count
+    try:
+        with tempfile.TemporaryDirectory() as figures:
+            lab.run_tutorial(tutorial, quick=quick, figures=figures)
+            source = thumbnail_source(saved)
+            width = matplotlib.image.imread(source).shape[1]
+            THUMBNAILS.mkdir(parents=True, exist_ok=True)
+            matplotlib.image.thumbnail(source, str(thumbnail_path(tutorial)), scale=WIDTH / width)
+            print(f"thumbnail from {Path(source).name}")
+    finally:
+        lab.FigureSaver.__call__ = original
+
+
+def readme_graph():
+    """The ``after`` graph of the README's "Seeing the graph" example, made by running that code itself."""
+    import contextlib
+    import io
+    import re
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Seeing the graph", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec("import tinygrad_edu as tg\n" + code, namespace)
+    return namespace["after"]
 
 
 def make_graph_picture():
-    """docs/graph.png: the computation graph of the README's example, after backward."""
-    import tinygrad_edu as tg
-
-    x = tg.tensor([1.0, 2.0], requires_grad=True)
-    w = tg.tensor(3.0, requires_grad=True)
-    loss = (x * w).sin().sum()
-    loss.backward(retain_graph=True)
+    """docs/graph.png and docs/graph.dot: the README example's graph after backward, as the README has it."""
+    graph = readme_graph()
     try:
-        tg.viz.draw_graph(loss, names={"x": x, "w": w, "loss": loss}).render(ROOT / "docs" / "graph")
-    except RuntimeError as error:  # no graphviz here: keep the committed picture
-        print(f"docs/graph.png not regenerated: {error}")
-    (ROOT / "docs" / "graph.dot").unlink(missing_ok=True)
+        graph.render(ROOT / "docs" / "graph")  # writes graph.dot, then graph.png through Graphviz
+    except RuntimeError as error:  # no graphviz Python package: the `dot` program alone will do
+        dot = ROOT / "docs" / "graph.dot"
+        dot.write_text(graph.source, encoding="utf-8")
+        if shutil.which("dot"):
+            subprocess.run(
+                ["dot", "-Tpng", "-Gdpi=110", str(dot), "-o", str(dot.with_suffix(".png"))], check=True
+            )
+        else:  # keep the committed picture
+            print(f"docs/graph.png not regenerated: {error}")
 
 
 def main(argv=None):

@@ -120,7 +120,7 @@ viz.plot_curve(
     ylabel="g(x)",
 )
 ax.set_ylim(-7.5, 8)
-ax.legend(fontsize="small", loc="upper center", ncols=2)
+ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the plot, hiding nothing
 save(fig, "g_trajectories")
 
 fig, ax = viz.subplots(figsize=(7, 4.5))
@@ -133,6 +133,7 @@ viz.plot_curve(
     title="Gradient descent on f(x) = 3x² − 3x + 4: one minimum, at x = 0.5",
 )
 ax.axvline(0.5, color="0.5", linestyle=":", linewidth=1)
+ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 save(fig, "f_trajectories")
 
 # %% [markdown]
@@ -148,7 +149,7 @@ viz.plot_curves(
     ylabel="x",
     title="x against step on g (first 80 steps): three end points, one per valley",
 )
-ax.legend(fontsize="small", loc="center right")
+ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 save(fig, "g_x_vs_step")
 
 # %% [markdown]
@@ -197,7 +198,7 @@ viz.plot_curve(
     title="h(x) = cos(2πx) + x²: stuck on the hilltop at x = 0",
     ylabel="h(x)",
 )
-ax.legend(fontsize="small", loc="upper center")
+ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 ax.set_ylim(-0.9, 2.6)
 ax.annotate(
     f"start 0: still at x = 0\nafter {steps} steps",

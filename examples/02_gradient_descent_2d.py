@@ -203,11 +203,13 @@ for i in range(len(starts)):
     path = descent[:, i]
     heights = f(tg.tensor(path[:, 0]), tg.tensor(path[:, 1])).numpy()
     color, _ = viz.style(i)
-    ax.plot(path[:, 0], path[:, 1], heights + 0.05, color=color, linewidth=2, zorder=10)
+    label = f"start ({starts[i][0]:+.1f}, {starts[i][1]:+.1f})"
+    ax.plot(path[:, 0], path[:, 1], heights + 0.05, color=color, linewidth=2, zorder=10, label=label)
     ax.scatter(path[0, 0], path[0, 1], heights[0] + 0.05, color=color, edgecolor="black", s=30, zorder=11)
     ax.scatter(path[-1, 0], path[-1, 1], heights[-1] + 0.05, color=color, marker="*", s=120, zorder=11)
-ax.set(xlabel="x", ylabel="y", zlabel="f(x, y)", title="Descent paths on the peaks surface")
+ax.set(xlabel="x", ylabel="y", zlabel="f(x, y)", title="Descent paths on the peaks surface (● start, ★ end)")
 ax.view_init(elev=35, azim=-60)
+ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=3)  # below: hides nothing
 save(fig, "descent_surface_3d")
 
 # %% [markdown]

@@ -26,9 +26,13 @@ tg.manual_seed(0)
 # Every optimizer below is the library's own class from `tg.optim`, used as in PyTorch: `zero_grad()`,
 # `backward()`, `step()`. They differ in how a gradient g becomes a step:
 #
-# - GD: θ ← θ − η·g. Momentum and NAG (the course's forms) average past gradients, V ← βV + (1−β)g, so a
-#   consistent direction builds up speed and a zig-zag cancels out; NAG takes its gradient at the
-#   look-ahead point θ − βV, which is why it needs `step(closure)`.
+# - GD: θ ← θ − η·g. Momentum (the course's form) averages past gradients, V ← βV + (1−β)g, θ ← θ − ηV,
+#   so a consistent direction builds up speed and a zig-zag cancels out. NAG (Nesterov, in its look-ahead
+#   form) takes its gradient at the look-ahead point θ − βV, which is why it needs `step(closure)`, and
+#   *sums* the scaled gradients instead: V ← βV + η∇J(θ − βV), θ ← θ − V. A sum of gradients is
+#   1/(1−β) = 10 times their average, so NAG at η moves about as far per step as Momentum at 10η: when the
+#   table below has NAG's best η ten times smaller than Momentum's, that is the parametrisation speaking,
+#   not Nesterov's method. (PyTorch's `SGD(momentum=β)` sums too: b ← βb + g, θ ← θ − ηb.)
 # - Adagrad, Adadelta and RMSprop divide each coordinate's step by the root of its (summed or averaged)
 #   squared gradients: steep coordinates get small steps, flat ones large steps.
 # - Adam, Adamax, NAdam and AMSGrad combine both ideas: a momentum average of g divided by a running
@@ -195,7 +199,8 @@ for name in ZOO:
 # %% [markdown]
 # ## The paths
 #
-# Every optimizer starts at the circle and ends at its star. On the ravine, GD at its best η drops into the
+# Every optimizer starts at the circle and ends at its star; those that end at the minimum share the white
+# star there. On the ravine, GD at its best η drops into the
 # ravine and then crawls along the floor: a larger η would speed up the crawl, but above 2/20 = 0.1 the
 # steep y-direction zig-zags with growing amplitude (see the sweep below). Momentum and NAG overshoot across
 # the ravine but carry their speed along it. The per-coordinate methods head for the floor and then along
@@ -207,20 +212,32 @@ for name in ZOO:
 
 
 # %%
-def draw_race(ax, f, results, x_range, y_range, title):
-    """Contours of ``f`` (log-spaced levels) with every optimizer's path: start ○, end ★."""
+def draw_race(ax, f, results, x_range, y_range, title, minimum):
+    """Contours of ``f`` (log-spaced levels) with every optimizer's path: start ○, end ★.
+
+    Paths that end at the minimum (within 1% of the plot's width) share one white star there, named in
+    the legend, instead of a pile of coloured stars on top of each other.
+    """
     viz.plot_contour(f, x_range, y_range, ax=ax, n=150, levels=25, log_levels=True, title=title)
+    radius = 0.01 * (x_range[1] - x_range[0])
+    at_minimum = [name for name, run in results.items() if np.hypot(*(run["path"][-1] - minimum)) < radius]
     for i, (name, run) in enumerate(results.items()):
         path, look = run["path"], optimizer_style(i)
         ax.plot(path[:, 0], path[:, 1], linewidth=1.4, label=f"{name} (η = {run['lr']:.2g})", **look)
         ax.plot(*path[0], "o", color="white", markeredgecolor="black", markersize=8)
-        ax.plot(*path[-1], "*", color=look["color"], markeredgecolor="black", markersize=13)
+        if name not in at_minimum:
+            ax.plot(*path[-1], "*", color=look["color"], markeredgecolor="black", markersize=13)
+    if at_minimum:
+        label = f"ended at the minimum: {len(at_minimum)} of {len(results)}"
+        ax.plot(*minimum, "*", color="white", markeredgecolor="black", markersize=16, label=label, zorder=5)
     ax.set(xlim=x_range, ylim=y_range)
+    return at_minimum
 
 
 fig, ax = viz.subplots(figsize=(10, 6.5))
 title = f"The ravine f = 0.1x² + 10y²: {ravine_steps} steps from (−8, 0.8)"
-draw_race(ax, ravine, ravine_results, (-9, 5), (-1.4, 1.4), title)
+at_minimum = draw_race(ax, ravine, ravine_results, (-9, 5), (-1.4, 1.4), title, np.array([0.0, 0.0]))
+print("ended at the ravine's minimum (0, 0):", ", ".join(at_minimum) or "none")
 fig.legend(fontsize="small", loc="outside lower center", ncols=4)
 save(fig, "ravine_paths")
 
@@ -231,8 +248,11 @@ save(fig, "ravine_paths")
 # %%
 fig, axes = viz.subplots(1, 2, figsize=(14, 6.5), width_ratios=[1.4, 1])
 title = f"Rosenbrock's valley: {rosenbrock_steps} steps from (−1.2, 1)"
-draw_race(axes[0], rosenbrock, rosenbrock_results, (-2, 2), (-1, 3), title)
-draw_race(axes[1], rosenbrock, rosenbrock_results, (0.0, 1.2), (-0.1, 1.3), "Zoom: the minimum at (1, 1)")
+one_one = np.array([1.0, 1.0])
+draw_race(axes[0], rosenbrock, rosenbrock_results, (-2, 2), (-1, 3), title, one_one)
+draw_race(
+    axes[1], rosenbrock, rosenbrock_results, (0.0, 1.2), (-0.1, 1.3), "Zoom: the minimum (1, 1)", one_one
+)
 fig.legend(*axes[0].get_legend_handles_labels(), fontsize="small", loc="outside lower center", ncols=6)
 save(fig, "rosenbrock_paths")
 
@@ -250,8 +270,13 @@ save(fig, "rosenbrock_paths")
 fig, axes = viz.subplots(1, 2, figsize=(13, 5))
 for ax, results, title in zip(axes, (ravine_results, rosenbrock_results), ("the ravine", "Rosenbrock")):
     for i, (name, run) in enumerate(results.items()):
-        ax.plot(np.clip(run["losses"], FLOOR, None), label=name, linewidth=1.3, **optimizer_style(i))
-    ax.set(yscale="log", ylim=(FLOOR / 2, None), xlabel="step", ylabel="loss (clipped at 1e-12)")
+        losses = np.asarray(run["losses"])
+        solved = np.flatnonzero(losses <= FLOOR)
+        shown = losses[: solved[0] + 1] if solved.size else losses  # stop where the floor is reached
+        ax.plot(np.clip(shown, FLOOR, None), label=name, linewidth=1.3, **optimizer_style(i))
+        if solved.size:
+            ax.plot(solved[0], FLOOR, "v", color=optimizer_style(i)["color"], markeredgecolor="black")
+    ax.set(yscale="log", ylim=(FLOOR / 3, None), xlabel="step", ylabel="loss (▼: reached 1e-12 and stopped)")
     ax.set_title(f"Loss against step on {title}")
 axes[1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
 save(fig, "loss_vs_step")

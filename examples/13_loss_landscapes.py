@@ -117,21 +117,22 @@ for name, losses in line.items():
 # neuron's weights by as much as their own size. At initialisation the network's output is nearly constant,
 # the loss (about log 2 ≈ 0.69, a coin flip) hardly changes across the same plane, and nothing marks θ as
 # special.
-# Both maps share one logarithmic colour scale, so equal colours mean equal losses.
+# Each map has its own logarithmic colour scale, spread over its own range of losses (read the colour
+# bars): on one shared scale the map at initialisation, which only spans 0.69 to about 1, would be a single
+# flat colour, and its gentle tilt would not show at all.
 
 # %%
-low = min(np.min(losses) for losses in plane.values())
-high = max(np.max(losses) for losses in plane.values())
-levels = np.geomspace(low, high, 26)
-fig, axes = viz.subplots(1, 2, figsize=(12, 5.2))
+fig, axes = viz.subplots(1, 2, figsize=(13, 5.2))
 for ax, (name, losses) in zip(axes, plane.items()):
+    low, high = np.min(losses), np.max(losses)
+    levels = np.geomspace(low, high, 26)
     filled = ax.contourf(grid, grid, losses, levels=levels, norm=LogNorm(low, high), cmap="viridis")
     ax.contour(grid, grid, losses, levels=levels, colors="white", linewidths=0.4, alpha=0.7)
     ax.plot(0, 0, "*", color="red", markersize=14, markeredgecolor="black", label="θ (a = b = 0)")
-    title = f"{name}: J from {np.min(losses):.2f} to {np.max(losses):.2f}"
+    title = f"{name}: J from {low:.2f} to {high:.2f}"
     ax.set(xlabel="a (along d₁)", ylabel="b (along d₂)", title=title, aspect="equal")
     ax.legend(loc="upper right", fontsize="small")
-fig.colorbar(filled, ax=axes, label="training loss (log scale)", format="%.2g")
+    fig.colorbar(filled, ax=ax, label="training loss (log scale)", format="%.3g", shrink=0.85)
 fig.suptitle("The moons MLP's loss on a random plane through θ (filter-normalised directions)")
 save(fig, "landscape_2d")
 

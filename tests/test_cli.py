@@ -77,7 +77,7 @@ def test_demo_without_its_extras_says_how_to_install_them(monkeypatch, capsys):
     monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name: None)
     assert cli.main(["demo", "--epochs", "1"]) == 1
     message = capsys.readouterr().err.strip()
-    assert len(message.splitlines()) == 1 and 'pip install "tinygrad_edu[demo]"' in message
+    assert len(message.splitlines()) == 1 and 'pip install ".[demo]"' in message
 
 
 def test_demo_trains_and_writes_its_plots(tmp_path, subprocess_once):

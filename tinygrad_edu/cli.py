@@ -2,7 +2,8 @@
 ``tinygrad-edu ...``).
 
 - ``demo``: train a small MLP on scikit-learn's 8x8 digits, print the test accuracy, save plots.
-- ``lab NAME``: run one of the tutorials in ``examples/`` (``lab`` alone lists them).
+- ``lab NAME``: run one of the tutorials in ``examples/`` (``lab`` alone lists them); ``--notebook``
+  writes it as a Jupyter notebook instead.
 - ``selfcheck``: gradcheck and gradgradcheck a list of ops and losses; exit code 1 if any fails.
 - ``exercises``: the workbook (``start DIR``, ``check DIR [NAME ...]``); without an action, list it.
 - ``info``: versions, backends and devices.
@@ -21,7 +22,11 @@ import tinygrad_edu as tg
 from tinygrad_edu import backend
 from tinygrad_edu.nn import functional as F
 
-DEMO_EXTRA = 'pip install "tinygrad_edu[demo]"'
+DEMO_EXTRA = 'pip install scikit-learn matplotlib tqdm  (from a checkout: pip install ".[demo]")'
+DESCRIPTION = (
+    "A from-scratch autodiff framework with PyTorch's API: a demo, the lab's tutorials, the optimizer "
+    "playground, the exercises workbook, self-checks."
+)
 
 
 class MissingDependency(RuntimeError):
@@ -81,7 +86,7 @@ def demo(args):
     test_loader = data.DataLoader(data.TensorDataset(x_test, y_test), batch_size=512)
     model = _mlp()
     optimizer = tg.optim.Adam(model.parameters(), lr=args.lr)
-    print(f"digits: {len(x_train)} training and {len(x_test)} test images; model: {model}")
+    print(f"digits: {len(x_train)} training and {len(x_test)} test images; model: {model}", flush=True)
     history = train.fit(
         model,
         F.cross_entropy,
@@ -114,16 +119,35 @@ def lab(args):
     except (FileNotFoundError, ValueError) as error:  # no checkout, or an unknown name: say which exist
         print(error, file=sys.stderr)
         return 1
+    if args.name is None and args.notebook:
+        print(
+            "tinygrad-edu lab --notebook: which tutorial? give its number or part of its name",
+            file=sys.stderr,
+        )
+        return 1
     if args.name is None:
         for number, tutorial in found.items():
             title = tutorials.tutorial_title(tutorial)[0].split(": ", 1)[-1]
             print(f"{number}  {tutorial.stem:<36} {title}")
         return 0
+    if args.notebook:  # a name is needed: checked above
+        return _write_notebook(path, args.out)
     _require("matplotlib")
-    print(f"running {path}" + (" (quick mode)" if args.quick else ""))
+    print(f"running {path}" + (" (quick mode)" if args.quick else ""), flush=True)
     saver = tutorials.run_tutorial(path, quick=args.quick, figures=args.out).get("save")
     if isinstance(saver, tutorials.FigureSaver) and saver.paths:
         print(f"{len(saver.paths)} figure(s) in {os.path.abspath(saver.directory)}")
+    return 0
+
+
+def _write_notebook(path, destination):
+    """Write the tutorial as ``<destination or .>/<name>.ipynb`` and say how to open it."""
+    from tinygrad_edu.viz import lab as tutorials
+
+    if importlib.util.find_spec("jupytext") is None:
+        raise MissingDependency(f"a notebook needs jupytext: install it with  {tutorials.NOTEBOOK_EXTRA}")
+    target = tutorials.write_notebook(path, destination)
+    print(f"wrote {target}: open it with  jupyter lab {target}  (quick mode: set TINYGRAD_EDU_QUICK=1)")
     return 0
 
 
@@ -353,23 +377,43 @@ def playground(args):
 
 def build_parser():
     """The argparse parser with its subcommands."""
-    parser = argparse.ArgumentParser(prog="tinygrad-edu", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="tinygrad-edu", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {tg.__version__}")
     names = "{demo,lab,selfcheck,exercises,info,playground}"
     commands = parser.add_subparsers(dest="command", required=True, metavar=names)
 
-    demo_parser = commands.add_parser("demo", help="train an MLP on the 8x8 digits and plot its curves")
+    demo_parser = commands.add_parser(
+        "demo",
+        help="train an MLP on the 8x8 digits and plot its curves",
+        description="Train a 64-128-10 MLP on scikit-learn's 8x8 digits with Adam, print the test accuracy "
+        "and write loss.png and accuracy.png into the --out folder (./tinygrad_edu_demo).",
+    )
     demo_parser.add_argument("--epochs", type=int, default=10, help="passes over the training set (10)")
     demo_parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate (3e-3)")
     demo_parser.add_argument("--batch-size", type=int, default=32, help="examples per step (32)")
     demo_parser.add_argument("--seed", type=int, default=0, help="seed of the split, init and shuffling (0)")
-    demo_parser.add_argument("--out", default="./tinygrad_edu_demo", help="folder for the PNG plots")
+    demo_parser.add_argument(
+        "--out",
+        default="./tinygrad_edu_demo",
+        help="folder for loss.png and accuracy.png (./tinygrad_edu_demo)",
+    )
     demo_parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo_parser.set_defaults(run=demo)
 
-    lab_parser = commands.add_parser("lab", help="run a tutorial from examples/ (no name: list them)")
-    lab_parser.add_argument("name", nargs="?", help="its number (1..17) or part of its name")
+    lab_parser = commands.add_parser(
+        "lab",
+        help="run a tutorial from examples/ (no name: list them)",
+        description="Run a tutorial of examples/ (without a name: list them). Its figures go to "
+        "lab_figures/<tutorial>/ (a quick run: lab_figures/<tutorial>/quick/).",
+    )
+    lab_parser.add_argument("name", nargs="?", help="its number or part of its name")
     lab_parser.add_argument("--quick", action="store_true", help="the small, fast version")
-    lab_parser.add_argument("--out", default=None, help="folder for the figures (./lab_figures)")
+    lab_parser.add_argument(
+        "--out", default=None, help="folder for the figures (./lab_figures), or for the notebook (.)"
+    )
+    lab_parser.add_argument(
+        "--notebook", action="store_true", help="write the tutorial as <name>.ipynb instead of running it"
+    )
     lab_parser.set_defaults(run=lab)
 
     check_parser = commands.add_parser(

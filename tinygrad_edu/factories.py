@@ -38,7 +38,15 @@ def _float_or(dtype):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A tensor holding a copy of ``data`` (lists, numbers, arrays or a tensor)."""
+    """A tensor holding a copy of ``data`` (lists, numbers, arrays or a tensor), as ``torch.tensor``.
+
+    Args:
+        data: nested lists, a number, a NumPy/CuPy array or a Tensor.
+        dtype: the element type; default float32 for floats (float64 arrays keep float64), int64 for
+            integers, bool for bools.
+        device: ``"cpu"`` or ``"cuda"``; default ``tg.get_default_device()``.
+        requires_grad: record operations on it for autograd. Default False.
+    """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
@@ -267,6 +275,10 @@ def randn_like(input, dtype=None, device=None, requires_grad=False, memory_forma
 
 
 def manual_seed(seed):
-    """Seed every random source of the library (init, dropout, shuffling, rand*) on every backend."""
+    """Seed every random source of the library (init, dropout, shuffling, rand*) on every backend.
+
+    Returns ``seed``. (In a notebook, end the line with ``;`` or assign the result to keep it from
+    being echoed.)
+    """
     backends.seed_all(seed)
     return seed

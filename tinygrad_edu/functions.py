@@ -7,7 +7,7 @@ from .tensor import Tensor, _promoted, where
 
 
 def exp(input):
-    """E^x (``Tensor.exp``)."""
+    """eˣ, elementwise (``Tensor.exp``)."""
     return _tensor(input).exp()
 
 
@@ -27,12 +27,12 @@ def expm1(input):
 
 
 def sqrt(input):
-    """√x (``Tensor.sqrt``)."""
+    """√x, elementwise (``Tensor.sqrt``)."""
     return _tensor(input).sqrt()
 
 
 def rsqrt(input):
-    """1/√x (``Tensor.rsqrt``)."""
+    """1/√x, elementwise (``Tensor.rsqrt``)."""
     return _tensor(input).rsqrt()
 
 
@@ -57,12 +57,12 @@ def sigmoid(input):
 
 
 def relu(input):
-    """Max(x, 0) (``Tensor.relu``)."""
+    """max(x, 0), elementwise (``Tensor.relu``)."""
     return _tensor(input).relu()
 
 
 def abs(input):
-    """|x| (``Tensor.abs``)."""
+    """|x|, elementwise (``Tensor.abs``)."""
     return _tensor(input).abs()
 
 
@@ -72,17 +72,17 @@ def sign(input):
 
 
 def reciprocal(input):
-    """1/x (``Tensor.reciprocal``)."""
+    """1/x, elementwise (``Tensor.reciprocal``)."""
     return _tensor(input).reciprocal()
 
 
 def square(input):
-    """X² (``Tensor.square``)."""
+    """x², elementwise (``Tensor.square``)."""
     return _tensor(input).square()
 
 
 def neg(input):
-    """−x (``Tensor.neg``)."""
+    """−x, elementwise (``Tensor.neg``)."""
     return _tensor(input).neg()
 
 

@@ -26,6 +26,19 @@ ValuesIndices.__doc__ = "``(values, indices)`` of max/min/sort/topk along a dim,
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
+    Every operation on tensors that require grad is recorded: the result's ``grad_fn`` is the op
+    that made it, holding its inputs. ``backward()`` walks those records back from a scalar and
+    leaves ∂(scalar)/∂(leaf) in the ``.grad`` of every leaf tensor that requires grad.
+
+    Args:
+        data: nested lists, a number, a NumPy (or, for "cuda", CuPy) array, or another Tensor; the
+            values are copied (``tg.from_numpy`` wraps an array without copying).
+        requires_grad: record operations on this tensor, to compute gradients with respect to it.
+            Default False.
+        dtype: the element type (``tg.float32``, ...); default float32 for floats (a float64 array
+            keeps float64), int64 for integers, bool for bools.
+        device: ``"cpu"`` (NumPy) or ``"cuda"`` (CuPy); default ``tg.get_default_device()``.
+
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> (x * x).sum().backward()
     >>> x.grad                       # d/dx Σ x² = 2x
@@ -409,7 +422,22 @@ class Tensor:
         return RemovableHandle(self._hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d self / d leaf into ``.grad`` of every leaf that requires grad."""
+        """Accumulate ∂self/∂leaf into ``.grad`` of every leaf that requires grad (the chain rule, backwards).
+
+        Gradients add up across calls, as in PyTorch: zero them (``optimizer.zero_grad()``) between
+        steps. Non-leaf tensors keep no ``.grad`` unless ``retain_grad()`` was called.
+
+        Args:
+            gradient: ∂L/∂self, the gradient to start from; needed when ``self`` is not a scalar
+                (then the leaves receive the vector-Jacobian product gradientᵀ·∂self/∂leaf).
+                Default None: 1 for a scalar.
+            retain_graph: keep the graph's saved values so that backward can run through it again.
+                Default False: they are freed, and a second backward raises.
+            create_graph: record the backward pass itself, so that the gradients have ``grad_fn``s
+                and can be differentiated again (Hessian-vector products, gradient penalties).
+                Default False.
+            inputs: only these leaves receive gradients. Default None: every leaf that requires grad.
+        """
         engine.backward(self, gradient, bool(retain_graph), create_graph, inputs)
 
     def __repr__(self):
@@ -495,7 +523,7 @@ class Tensor:
         return self**exponent
 
     def neg(self):
-        """−self."""
+        """−x, elementwise; derivative −1."""
         return Neg.apply(self)
 
     negative = neg
@@ -637,7 +665,7 @@ class Tensor:
     # ---- elementwise math -----------------------------------------------------------------------------
 
     def exp(self):
-        """e^x."""
+        """eˣ, elementwise; derivative eˣ."""
         return Exp.apply(_floating(self))
 
     def log(self):
@@ -661,19 +689,19 @@ class Tensor:
         return Expm1.apply(_floating(self))
 
     def sqrt(self):
-        """√x."""
+        """√x, elementwise; derivative 1/(2√x)."""
         return Sqrt.apply(_floating(self))
 
     def rsqrt(self):
-        """1/√x."""
+        """1/√x, elementwise; derivative −1/(2x√x)."""
         return _floating(self) ** -0.5
 
     def sin(self):
-        """The sine."""
+        """sin x, elementwise (radians); derivative cos x."""
         return Sin.apply(_floating(self))
 
     def cos(self):
-        """The cosine."""
+        """cos x, elementwise (radians); derivative −sin x."""
         return Cos.apply(_floating(self))
 
     def tanh(self):
@@ -685,7 +713,7 @@ class Tensor:
         return Sigmoid.apply(_floating(self))
 
     def relu(self):
-        """max(x, 0)."""
+        """max(x, 0), elementwise; derivative 1 where x > 0, else 0."""
         return Relu.apply(self)
 
     def leaky_relu(self, negative_slope=0.01):
@@ -711,7 +739,7 @@ class Tensor:
         return Softplus.apply(_floating(self), beta, threshold)
 
     def abs(self):
-        """|x|."""
+        """|x|, elementwise; derivative sign(x) (0 at x = 0)."""
         return Abs.apply(self)
 
     absolute = abs
@@ -732,11 +760,11 @@ class Tensor:
     clip = clamp
 
     def reciprocal(self):
-        """1/x."""
+        """1/x, elementwise; derivative −1/x²."""
         return Reciprocal.apply(_floating(self))
 
     def square(self):
-        """x²."""
+        """x², elementwise; derivative 2x."""
         return self * self
 
     def maximum(self, other):
@@ -960,11 +988,11 @@ class Tensor:
         return Reshape.apply(self, _check_reshape(self, shape, "view"))
 
     def view_as(self, other):
-        """``self.view(other.shape)``."""
+        """A view with the shape of ``other``: ``self.view(other.shape)``."""
         return self.view(other.shape)
 
     def reshape_as(self, other):
-        """``self.reshape(other.shape)``."""
+        """This tensor reshaped to the shape of ``other``: ``self.reshape(other.shape)``."""
         return self.reshape(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
@@ -1037,7 +1065,7 @@ class Tensor:
         return self.broadcast_to(shape)
 
     def expand_as(self, other):
-        """``self.expand(other.shape)``."""
+        """This tensor broadcast to the shape of ``other``: ``self.expand(other.shape)``."""
         return self.expand(other.shape)
 
     def broadcast_to(self, shape):

@@ -5,8 +5,12 @@ The tutorials write their loops by hand; this is the same loop, once, for script
     history = tg.train.fit(model, F.cross_entropy, optimizer, train_loader, epochs=5, val_loader=val_loader)
     history["val_accuracy"]      # one value per epoch
 
-A progress bar is shown when ``tqdm`` is installed (``pip install "tinygrad_edu[demo]"``).
+A progress bar is shown when ``tqdm`` is installed (``pip install tqdm``, or ``pip install ".[demo]"``
+from a checkout).
 """
+
+import importlib.util
+import sys
 
 from .autograd import no_grad
 
@@ -52,15 +56,29 @@ def _named_metrics(metrics):
     return named
 
 
-def _progress(iterable, enabled, description):
-    """Wrap in a tqdm bar when asked for and tqdm is installed; otherwise return it unchanged."""
+def _progress_bar(total, enabled):
+    """One tqdm bar for the whole run (``total`` batches), or None when there should be none.
+
+    None when not asked for, when tqdm is missing (an optional extra), and when the output is a pipe
+    or a log file rather than a terminal: a bar redrawn with carriage returns is noise there, and it
+    would come out of order with the printed lines (stderr is unbuffered, stdout is not). In a
+    notebook the widget bar needs ipywidgets; without it, the text bar is used (no "IProgress not
+    found" warning).
+    """
     if not enabled:
-        return iterable
+        return None
     try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is an optional extra
-        return iterable
-    return tqdm(iterable, desc=description, leave=False)
+        from tqdm import tqdm as bar
+    except ImportError:
+        return None
+    in_notebook = "ipykernel" in sys.modules
+    if in_notebook and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm as bar
+    elif not in_notebook and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return None
+    return bar(
+        total=total, desc="training", unit="batch", leave=True, file=None if in_notebook else sys.stderr
+    )
 
 
 def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
@@ -103,22 +121,40 @@ def fit(
 
     Each step is the loop every tutorial writes: zero the gradients, compute the loss, backward, step.
     The scheduler (if any) steps once per epoch; ``val_loader`` is evaluated after every epoch.
+
+    Args:
+        model: the ``nn.Module`` to train (put in train mode for each epoch).
+        loss_fn: ``loss_fn(model(inputs), targets)`` → a scalar loss tensor, e.g. ``F.cross_entropy``.
+        optimizer: the optimizer over ``model``'s parameters.
+        train_loader: an iterable of ``(inputs, targets)`` batches, e.g. a ``data.DataLoader``.
+        epochs: how many passes over ``train_loader``. Default 1.
+        val_loader: batches to evaluate after every epoch (``val_loss`` and ``val_<metric>``). Default None.
+        metrics: names (``"accuracy"``) or functions ``metric(outputs, targets)`` for the validation. Default
+            ``("accuracy",)``.
+        scheduler: a learning-rate scheduler to step once per epoch. Default None.
+        progress: show one progress bar over the whole run (all epochs), with the epoch and its running
+            mean loss, when ``tqdm`` is installed and the output is a terminal or a notebook. Default True.
+
+    Returns:
+        A ``History``: ``history["train_loss"]`` (the mean loss of each epoch), ``history["val_loss"]``, ...
     """
     _named_metrics(metrics)  # fail on a bad metric before training, not after the first epoch
     history = History()
+    batches_per_epoch = len(train_loader) if hasattr(train_loader, "__len__") else None
+    bar = _progress_bar(batches_per_epoch and epochs * batches_per_epoch, progress)
     for epoch in range(1, epochs + 1):
         model.train()
         total, count = 0.0, 0
-        batches = _progress(train_loader, progress, f"epoch {epoch}/{epochs}")
-        for inputs, targets in batches:
+        for inputs, targets in train_loader:
             optimizer.zero_grad()
             loss = loss_fn(model(inputs), targets)
             loss.backward()
             optimizer.step()
             total += loss.item() * len(targets)
             count += len(targets)
-            if hasattr(batches, "set_postfix"):
-                batches.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+            if bar is not None:  # one bar over all epochs, with this epoch's running mean loss
+                bar.set_postfix_str(f"epoch {epoch}/{epochs}, loss {total / count:.4f}", refresh=False)
+                bar.update(1)
         if scheduler is not None:
             scheduler.step()
         values = {"train_loss": total / max(count, 1)}
@@ -126,4 +162,6 @@ def fit(
             scores = evaluate(model, val_loader, loss_fn, metrics)
             values.update({f"val_{name}": value for name, value in scores.items()})
         history.record(values)
+    if bar is not None:
+        bar.close()
     return history

@@ -63,4 +63,4 @@ def test_skips_clearly_without_a_gpu(once, bench, capsys, monkeypatch):
     finally:
         backend.register_backend("cuda", previous)
     out = capsys.readouterr().out
-    assert "skipped" in out and 'pip install "tinygrad_edu[gpu]"' in out
+    assert "skipped" in out and 'pip install ".[gpu]"' in out

@@ -21,7 +21,7 @@ from tinygrad_edu import backend
 
 DEVICES = ("cpu", "cuda")
 OTHER = {"cpu": "cuda", "cuda": "cpu"}
-INSTALL_HINT = 'pip install "tinygrad_edu[gpu]"'
+INSTALL_HINT = 'pip install ".[gpu]"'
 
 
 @pytest.fixture(autouse=True)

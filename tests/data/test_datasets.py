@@ -104,5 +104,5 @@ def test_missing_sklearn_message(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "sklearn", None)  # makes `import sklearn` fail
-    with pytest.raises(ImportError, match=r'pip install "tinygrad_edu\[data\]"'):
+    with pytest.raises(ImportError, match=r'pip install scikit-learn .*pip install "\.\[data\]"'):
         datasets.load_iris()

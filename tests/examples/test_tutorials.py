@@ -59,7 +59,7 @@ def test_tutorial_runs_in_quick_mode_and_saves_its_figures(number, once, tmp_pat
     assert namespace["QUICK"] is True
     saver = namespace["save"]
     assert saver.paths, f"{path.name} saved no figure"
-    written = sorted(p.name for p in (tmp_path / path.stem).iterdir())
+    written = sorted(p.name for p in (tmp_path / path.stem / "quick").iterdir())
     assert written == sorted(f"{name.rsplit('/', 1)[-1]}" for name in map(str, saver.paths))
     for figure in saver.paths:
         width, height = png_size(figure)

@@ -123,7 +123,7 @@ def test_quick_mode_from_flag_or_environment(monkeypatch):
 
 def test_missing_matplotlib_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match=r"tinygrad_edu\[viz\]"):
+    with pytest.raises(ImportError, match=r'pip install "\.\[viz\]"|pip install matplotlib'):
         viz.pyplot()
 
 
@@ -171,7 +171,7 @@ def test_run_tutorial_runs_quick_mode_and_restores_argv_and_environment(examples
     argv = list(sys.argv)
     namespace = lab.run_tutorial(examples / "03_small_one.py", quick=True, figures=tmp_path / "figs")
     assert namespace["QUICK"] is True and namespace["__name__"] == "__main__"
-    assert namespace["save"].paths == [os.path.join(tmp_path, "figs", "03_small_one", "line.png")]
+    assert namespace["save"].paths == [os.path.join(tmp_path, "figs", "03_small_one", "quick", "line.png")]
     assert sys.argv == argv and lab.QUICK_ENV not in os.environ and lab.FIGURES_ENV not in os.environ
 
 
@@ -181,7 +181,7 @@ def test_cli_lab_lists_runs_and_reports_unknown_names(examples, tmp_path, capsys
     assert cli.main(["lab"]) == 0
     assert "03  03_small_one" in capsys.readouterr().out
     assert cli.main(["lab", "small", "--quick", "--out", str(tmp_path / "out")]) == 0
-    assert os.path.exists(tmp_path / "out" / "03_small_one" / "line.png")
+    assert os.path.exists(tmp_path / "out" / "03_small_one" / "quick" / "line.png")
     assert cli.main(["lab", "nothing"]) == 1
     assert "'nothing' matches no tutorial" in capsys.readouterr().err
 

@@ -147,7 +147,8 @@ def cupy_backend():
         from cupyx.scipy.special import erf
     except ImportError as error:
         raise RuntimeError(
-            "device 'cuda' needs CuPy: install it with  pip install \"tinygrad_edu[gpu]\"  "
+            "device 'cuda' needs CuPy: install it with  pip install cupy-cuda12x  (from a checkout of "
+            'tinygrad_edu: pip install ".[gpu]")  '
             f"(import failed: {error})"
         ) from None
     try:

@@ -107,7 +107,8 @@ def _sklearn_datasets():
         from sklearn import datasets
     except ImportError:
         raise ImportError(
-            'the real data sets come with scikit-learn: pip install "tinygrad_edu[data]"'
+            "the real data sets come with scikit-learn: pip install scikit-learn  "
+            '(from a checkout: pip install ".[data]")'
         ) from None
     return datasets
 

@@ -23,7 +23,7 @@ def _implicit_dim(module, input):
 
 
 class ReLU(Module):
-    """max(0, x)."""
+    """The rectifier max(0, x), elementwise, as a module (``F.relu``)."""
 
     def __init__(self, inplace=False):
         super().__init__()

@@ -182,7 +182,7 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
-        """The names."""
+        """The names of the modules, in insertion order."""
         return self._modules.keys()
 
     def items(self):
@@ -190,7 +190,7 @@ class ModuleDict(Module):
         return self._modules.items()
 
     def values(self):
-        """The modules."""
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def update(self, modules):

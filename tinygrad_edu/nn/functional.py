@@ -30,7 +30,7 @@ from ..tensor import Tensor, _promoted, _same_float_dtype, where
 
 
 def relu(input, inplace=False):
-    """max(x, 0)."""
+    """The rectifier max(x, 0), elementwise; derivative 1 where x > 0, else 0."""
     return input.relu()
 
 
@@ -495,21 +495,43 @@ def _check_float(x, op, name):
 
 
 def mse_loss(input, target, *, reduction="mean"):
-    """Mean squared error: (ŷ − y)² per element."""
+    """Mean squared error: (ŷ − y)² per element.
+
+    Args:
+        input: ŷ, the predictions, any shape.
+        target: y, the targets, the shape of ``input``.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
     input, target = _regression_pair(input, target, "mse_loss", reduction)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
 def l1_loss(input, target, *, reduction="mean"):
-    """Mean absolute error: |ŷ − y| per element."""
+    """Mean absolute error: |ŷ − y| per element.
+
+    Args:
+        input: ŷ, the predictions, any shape.
+        target: y, the targets, the shape of ``input``.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
     input, target = _regression_pair(input, target, "l1_loss", reduction)
     return _reduce((input - target).abs(), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """Huber (1964): ½(ŷ − y)² where |ŷ − y| ≤ δ, else δ(|ŷ − y| − ½δ) — quadratic near 0, linear
-    in the tails, so outliers pull with a bounded force."""
+    in the tails, so outliers pull with a bounded force.
+
+    Args:
+        input: ŷ, the predictions, any shape.
+        target: y, the targets, the shape of ``input``.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+        delta: δ > 0, where the loss turns from quadratic to linear. Default 1.0.
+    """
     input, target = _regression_pair(input, target, "huber_loss", reduction)
     if not isinstance(delta, numbers.Real) or delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta!r}")
@@ -527,6 +549,16 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     mean divides by the total weight of the counted targets, as PyTorch does); targets equal to
     ``ignore_index`` count for nothing; ``label_smoothing`` ε mixes the target with the uniform
     distribution: (1 − ε)·onehot + ε/C (Szegedy et al. 2016).
+
+    Args:
+        input: z, the logits (unnormalised scores), (N, C), (N, C, d₁, ...) or (C,).
+        target: the class indices y (integers in [0, C)), (N,) or (N, d₁, ...); or class probabilities of
+            ``input``'s shape.
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        ignore_index: targets equal to it contribute nothing and are left out of the mean. Default −100.
+        reduction: ``"mean"`` (default): the weighted mean, Σ w[yᵢ]ℓᵢ / Σ w[yᵢ] over the targets not ignored;
+            ``"sum"``: the sum; ``"none"``: one loss per sample.
+        label_smoothing: ε in [0, 1]: the target becomes (1 − ε)·one-hot(y) + ε/C. Default 0.
     """
     _require_tensor(input, "cross_entropy", "input")
     _require_tensor(target, "cross_entropy", "target")
@@ -583,7 +615,16 @@ def _soft_cross_entropy(log_probs, target, weight, reduction, label_smoothing):
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` (N, C, ...) at class indices ``target``:
-    −w[y]·logp[y] per sample; the mean divides by Σ w[y] over the targets not ignored."""
+    −w[y]·logp[y] per sample; the mean divides by Σ w[y] over the targets not ignored.
+
+    Args:
+        input: log-probabilities log p, (N, C), (N, C, d₁, ...) or (C,) (a ``log_softmax`` output).
+        target: the class indices y (integers in [0, C)), (N,) or (N, d₁, ...).
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        ignore_index: targets equal to it contribute nothing and are left out of the mean. Default −100.
+        reduction: ``"mean"`` (default): the weighted mean, Σ w[yᵢ]ℓᵢ / Σ w[yᵢ] over the targets not ignored;
+            ``"sum"``: the sum; ``"none"``: one loss per sample.
+    """
     _require_tensor(input, "nll_loss", "input")
     _require_tensor(target, "nll_loss", "target")
     _check_reduction(reduction, "nll_loss")
@@ -617,7 +658,15 @@ def _target_weights(weight, target, ignored):
 def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     """−[y·log p + (1 − y)·log(1 − p)] for probabilities p in [0, 1]; the logs are clamped at −100 (as
     PyTorch does), so p = 0 or 1 gives a large finite loss, not ∞. Prefer
-    ``binary_cross_entropy_with_logits`` on raw scores: it is exact where this one saturates."""
+    ``binary_cross_entropy_with_logits`` on raw scores: it is exact where this one saturates.
+
+    Args:
+        input: p, probabilities in [0, 1] (a ``sigmoid`` output), any shape.
+        target: y, targets in [0, 1], the shape of ``input``.
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
     input, target = _regression_pair(input, target, "binary_cross_entropy", reduction)
     _check_unit_interval(input, "binary_cross_entropy", "input probabilities")
     _check_unit_interval(target, "binary_cross_entropy", "targets")
@@ -629,13 +678,33 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     """Binary cross-entropy of logits z: log(1 + eᶻ) − y·z, computed stably as
     (1 − y)·z + softplus(−z) with softplus(−z) = log(1 + e^−|z|) + max(−z, 0), which never overflows
     (logits of ±10⁴ give finite values and gradients). ``pos_weight`` (per class, last dim)
-    multiplies the positive term: (1 − y)·z + (1 + (pos_weight − 1)·y)·softplus(−z), as PyTorch."""
+    multiplies the positive term: (1 − y)·z + (1 + (pos_weight − 1)·y)·softplus(−z), as PyTorch.
+
+    Args:
+        input: z, the logits, any shape.
+        target: y, targets in [0, 1], the shape of ``input``.
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+        pos_weight: a weight w₊ on the positive term, per class (the last dimension): ℓ = −[w₊·y·log σ(z) + (1
+            − y)·log(1 − σ(z))]. Default None (1).
+    """
     return _bce_with_logits(input, target, weight, reduction, pos_weight, "binary_cross_entropy_with_logits")
 
 
 def logistic_loss(input, target, weight=None, *, reduction="mean", pos_weight=None):
     """The logistic loss of logistic regression: exactly ``binary_cross_entropy_with_logits``
-    (targets in {0, 1}; for ±1 labels, log(1 + e^{−y·s}) is the same loss with y' = (y + 1)/2)."""
+    (targets in {0, 1}; for ±1 labels, log(1 + e^{−y·s}) is the same loss with y' = (y + 1)/2).
+
+    Args:
+        input: z, the logits (scores), any shape.
+        target: y, targets in {0, 1}, the shape of ``input``.
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+        pos_weight: a weight w₊ on the positive term, per class (the last dimension): ℓ = −[w₊·y·log σ(z) + (1
+            − y)·log(1 − σ(z))]. Default None (1).
+    """
     return _bce_with_logits(input, target, weight, reduction, pos_weight, "logistic_loss")
 
 
@@ -651,7 +720,15 @@ def _bce_with_logits(input, target, weight, reduction, pos_weight, name):
 
 
 def hinge_loss(input, target, margin=1.0, reduction="mean"):
-    """The SVM hinge loss: max(0, margin − y·s) for scores s and labels y in {−1, +1}."""
+    """The SVM hinge loss: max(0, margin − y·s) for scores s and labels y in {−1, +1}.
+
+    Args:
+        input: s, the scores, any shape.
+        target: y, labels in {−1, +1}, the shape of ``input``.
+        margin: the margin m the right score must win by. Default 1.0.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
     input, target = _regression_pair(input, target, "hinge_loss", reduction)
     if bool(((target != 1) & (target != -1)).any()):
         raise ValueError(
@@ -662,7 +739,17 @@ def hinge_loss(input, target, margin=1.0, reduction="mean"):
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, *, reduction="mean"):
     """The multi-class hinge loss (Weston & Watkins / Crammer–Singer style, PyTorch's form):
-    Σ_{j≠y} w[y]·max(0, margin − s_y + s_j)^p / C per sample, for scores (N, C) or (C,)."""
+    Σ_{j≠y} w[y]·max(0, margin − s_y + s_j)^p / C per sample, for scores (N, C) or (C,).
+
+    Args:
+        input: s, the scores, (N, C) or (C,).
+        target: the class indices y, (N,) or ().
+        p: the exponent on each violated margin, 1 or 2. Default 1.
+        margin: the margin m the right score must win by. Default 1.0.
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
     name = "multi_margin_loss"
     _require_tensor(input, name, "input")
     _require_tensor(target, name, "target")

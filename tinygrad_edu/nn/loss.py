@@ -32,7 +32,14 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error: (ŷ − y)²."""
+    """Mean squared error: (ŷ − y)².
+
+    Called as ``loss(input, target)`` with the arguments of ``F.mse_loss``.
+
+    Args:
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
 
     def forward(self, input, target):
         """The squared errors, reduced."""
@@ -40,7 +47,14 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error: |ŷ − y|."""
+    """Mean absolute error: |ŷ − y|.
+
+    Called as ``loss(input, target)`` with the arguments of ``F.l1_loss``.
+
+    Args:
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
 
     def forward(self, input, target):
         """The absolute errors, reduced."""
@@ -48,7 +62,15 @@ class L1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """½(ŷ − y)² where |ŷ − y| ≤ δ, δ(|ŷ − y| − ½δ) beyond: quadratic near 0, linear for outliers."""
+    """½(ŷ − y)² where |ŷ − y| ≤ δ, δ(|ŷ − y| − ½δ) beyond: quadratic near 0, linear for outliers.
+
+    Called as ``loss(input, target)`` with the arguments of ``F.huber_loss``.
+
+    Args:
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+        delta: δ > 0, where the loss turns from quadratic to linear. Default 1.0.
+    """
 
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
@@ -64,6 +86,15 @@ class CrossEntropyLoss(_WeightedLoss):
 
     >>> criterion = nn.CrossEntropyLoss()
     >>> criterion(model(x), labels)        # model outputs raw scores: no softmax layer needed
+
+    Called as ``loss(input, target)`` with the arguments of ``F.cross_entropy``.
+
+    Args:
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        ignore_index: targets equal to it contribute nothing and are left out of the mean. Default −100.
+        reduction: ``"mean"`` (default): the weighted mean, Σ w[yᵢ]ℓᵢ / Σ w[yᵢ] over the targets not ignored;
+            ``"sum"``: the sum; ``"none"``: one loss per sample.
+        label_smoothing: ε in [0, 1]: the target becomes (1 − ε)·one-hot(y) + ε/C. Default 0.
     """
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -84,7 +115,16 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """−logp[y] for log-probabilities (N, C) (a ``LogSoftmax`` output) and class indices y."""
+    """−logp[y] for log-probabilities (N, C) (a ``LogSoftmax`` output) and class indices y.
+
+    Called as ``loss(input, target)`` with the arguments of ``F.nll_loss``.
+
+    Args:
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        ignore_index: targets equal to it contribute nothing and are left out of the mean. Default −100.
+        reduction: ``"mean"`` (default): the weighted mean, Σ w[yᵢ]ℓᵢ / Σ w[yᵢ] over the targets not ignored;
+            ``"sum"``: the sum; ``"none"``: one loss per sample.
+    """
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
         super().__init__(weight, reduction)
@@ -98,7 +138,15 @@ class NLLLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
-    """−[y log p + (1 − y) log(1 − p)] for probabilities p (a ``Sigmoid`` output), logs clamped at −100."""
+    """−[y log p + (1 − y) log(1 − p)] for probabilities p (a ``Sigmoid`` output), logs clamped at −100.
+
+    Called as ``loss(input, target)`` with the arguments of ``F.binary_cross_entropy``.
+
+    Args:
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
 
     def __init__(self, weight=None, reduction="mean"):
         super().__init__(weight, reduction)
@@ -109,7 +157,17 @@ class BCELoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
-    """Binary cross-entropy on logits z: log(1 + e^z) − y z, computed stably (no separate sigmoid)."""
+    """Binary cross-entropy on logits z: log(1 + e^z) − y z, computed stably (no separate sigmoid).
+
+    Called as ``loss(input, target)`` with the arguments of ``F.binary_cross_entropy_with_logits``.
+
+    Args:
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+        pos_weight: a weight w₊ on the positive term, per class (the last dimension): ℓ = −[w₊·y·log σ(z) + (1
+            − y)·log(1 − σ(z))]. Default None (1).
+    """
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(weight, reduction)
@@ -123,7 +181,17 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
 
 class LogisticLoss(BCEWithLogitsLoss):
-    """The logistic-regression loss log(1 + e^z) − y z on logits z (BCEWithLogitsLoss, the course's name)."""
+    """The logistic-regression loss log(1 + e^z) − y z on logits z (BCEWithLogitsLoss, the course's name).
+
+    Called as ``loss(input, target)`` with the arguments of ``F.logistic_loss``.
+
+    Args:
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+        pos_weight: a weight w₊ on the positive term, per class (the last dimension): ℓ = −[w₊·y·log σ(z) + (1
+            − y)·log(1 − σ(z))]. Default None (1).
+    """
 
     def forward(self, input, target):
         """The logistic losses, reduced."""
@@ -133,7 +201,15 @@ class LogisticLoss(BCEWithLogitsLoss):
 
 
 class HingeLoss(_Loss):
-    """The SVM loss max(0, margin − y·s) for scores s and targets y in {−1, +1}."""
+    """The SVM loss max(0, margin − y·s) for scores s and targets y in {−1, +1}.
+
+    Called as ``loss(input, target)`` with the arguments of ``F.hinge_loss``.
+
+    Args:
+        margin: the margin m the right score must win by. Default 1.0.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
 
     def __init__(self, margin=1.0, reduction="mean"):
         super().__init__(reduction)
@@ -145,7 +221,17 @@ class HingeLoss(_Loss):
 
 
 class MultiMarginLoss(_WeightedLoss):
-    """The multi-class hinge loss Σ_{j≠y} max(0, margin − s_y + s_j) / C for scores (N, C)."""
+    """The multi-class hinge loss Σ_{j≠y} max(0, margin − s_y + s_j) / C for scores (N, C).
+
+    Called as ``loss(input, target)`` with the arguments of ``F.multi_margin_loss``.
+
+    Args:
+        p: the exponent on each violated margin, 1 or 2. Default 1.
+        margin: the margin m the right score must win by. Default 1.0.
+        weight: a rescaling weight per class, shape (C,); None: all 1.
+        reduction: ``"mean"`` (default): the mean of the per-element losses; ``"sum"``: their sum; ``"none"``:
+            the losses themselves, one per element.
+    """
 
     def __init__(self, p=1, margin=1.0, weight=None, reduction="mean"):
         super().__init__(weight, reduction)

@@ -117,7 +117,7 @@ class Unfold(Op):
 
 
 class Fold(Op):
-    """x = col2im(cols) (sum of the overlapping taps);  dcols = im2col(dx)."""
+    """x = col2im(cols) (sum of the overlapping taps);  backward: dcols = im2col(dx)."""
 
     @staticmethod
     def forward(ctx, cols, image_shape, window):

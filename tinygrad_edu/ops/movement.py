@@ -161,7 +161,7 @@ class IndexAdd(Op):
 
 
 class Gather(Op):
-    """y[i][j] = x[i][index[i][j]] along ``dim`` (``torch.gather``);  the gradient is scatter-added."""
+    """``y[i][j] = x[i][index[i][j]]`` along ``dim`` (``torch.gather``);  the gradient is scatter-added."""
 
     @staticmethod
     def forward(ctx, x, dim, index):

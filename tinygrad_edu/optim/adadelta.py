@@ -21,7 +21,25 @@ def adadelta(xp, param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_dec
 
 
 class Adadelta(Optimizer):
-    """Adadelta, as ``torch.optim.Adadelta``: the update has the units of the parameter."""
+    """Adadelta (Zeiler 2012), as ``torch.optim.Adadelta``: steps from the ratio of two running RMS values.
+
+    For each parameter θ with gradient g (v₀ = u₀ = 0):
+
+        g ← g + λθ                        (weight decay λ)
+        v ← ρv + (1 − ρ)g²                a running mean of g²
+        Δ = √(u + ε) / √(v + ε) · g       the step, in the units of θ
+        u ← ρu + (1 − ρ)Δ²                a running mean of the squared steps
+        θ ← θ − γΔ
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: γ, a factor on the step (the method itself needs none). Default 1.0.
+        rho: ρ, the decay rate of both running means. Default 0.9.
+        eps: ε, inside both square roots (it also sets the size of the first steps). Default 1e-6.
+        weight_decay: λ, the L2 penalty added to the gradient. Default 0.
+        maximize: ascend the objective instead of descending it (g ← −g first). Default False.
+    """
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)

@@ -20,7 +20,25 @@ def adagrad(xp, param, grad, state_sum, *, step, lr, lr_decay, weight_decay, eps
 
 
 class Adagrad(Optimizer):
-    """Adagrad, as ``torch.optim.Adagrad``: coordinates with large past gradients take smaller steps."""
+    """Adagrad (Duchi et al. 2011), as ``torch.optim.Adagrad``: large past gradients, smaller steps.
+
+    For each parameter θ with gradient g, at step t = 1, 2, ... (G₀ = the initial accumulator value):
+
+        g ← g + λθ                       (weight decay λ)
+        γₜ = γ / (1 + (t − 1)η)          (learning-rate decay η)
+        G ← G + g²                       the sum of squared gradients, per coordinate
+        θ ← θ − γₜ · g / (√G + ε)
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: γ, the learning rate. Default 1e-2.
+        lr_decay: η, how fast the learning rate decays with t. Default 0.
+        weight_decay: λ, the L2 penalty added to the gradient. Default 0.
+        initial_accumulator_value: G₀, the starting value of the sum. Default 0.
+        eps: ε, added to the denominator for numerical stability. Default 1e-10.
+        maximize: ascend the objective instead of descending it (g ← −g first). Default False.
+    """
 
     def __init__(
         self,

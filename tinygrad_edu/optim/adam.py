@@ -117,7 +117,29 @@ def nadam(
 
 
 class Adam(Optimizer):
-    """Adam, as ``torch.optim.Adam``: momentum (m) scaled per coordinate by the RMS of gradients (v)."""
+    """Adam (Kingma & Ba 2015), as ``torch.optim.Adam``: momentum scaled by the RMS of past gradients.
+
+    For each parameter θ with gradient g, at step t = 1, 2, ... (m₀ = v₀ = 0):
+
+        g ← g + λθ                          (weight decay λ, an L2 penalty in the gradient)
+        θ ← θ(1 − γλ)                       instead, if decoupled_weight_decay (AdamW)
+        m ← β₁m + (1 − β₁)g                 first moment: a running mean of g
+        v ← β₂v + (1 − β₂)g²                second moment: a running mean of g²
+        v ← max(v_max, v)                   if amsgrad (Reddi et al. 2018): steps never grow
+        m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)     bias corrections (m and v start at 0)
+        θ ← θ − γ · m̂ / (√v̂ + ε)
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: γ, the learning rate. Default 1e-3.
+        betas: (β₁, β₂), the decay rates of the two running means. Default (0.9, 0.999).
+        eps: ε, added to the denominator for numerical stability. Default 1e-8.
+        weight_decay: λ, the weight decay. Default 0.
+        amsgrad: divide by the largest second moment seen so far. Default False.
+        maximize: ascend the objective instead of descending it (g ← −g first). Default False.
+        decoupled_weight_decay: decay θ directly instead of through the gradient (AdamW). Default False.
+    """
 
     def __init__(
         self,
@@ -174,10 +196,27 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """AdamW, as ``torch.optim.AdamW``: Adam with decoupled weight decay θ ← θ(1 − γλ).
+    """AdamW (Loshchilov & Hutter 2019), as ``torch.optim.AdamW``: Adam with decoupled weight decay.
 
-    Loshchilov & Hutter 2019: decaying θ directly, not through the gradient, keeps the decay out of
-    Adam's per-coordinate scaling (default ``weight_decay=1e-2``).
+    For each parameter θ with gradient g, at step t = 1, 2, ... (m₀ = v₀ = 0):
+
+        θ ← θ(1 − γλ)                       decay θ directly, outside the adaptive scaling
+        m ← β₁m + (1 − β₁)g
+        v ← β₂v + (1 − β₂)g²                (v ← max(v_max, v) if amsgrad)
+        θ ← θ − γ · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+
+    Folding the decay into g, as ``Adam(weight_decay=λ)`` does, lets Adam's per-coordinate scaling
+    shrink it where gradients are large; decoupling keeps it a plain shrinkage of θ.
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: γ, the learning rate. Default 1e-3.
+        betas: (β₁, β₂), the decay rates of the two running means. Default (0.9, 0.999).
+        eps: ε, added to the denominator for numerical stability. Default 1e-8.
+        weight_decay: λ, the decoupled weight decay. Default 1e-2.
+        amsgrad: divide by the largest second moment seen so far. Default False.
+        maximize: ascend the objective instead of descending it (g ← −g first). Default False.
     """
 
     def __init__(
@@ -197,7 +236,24 @@ class AdamW(Adam):
 
 
 class Adamax(Optimizer):
-    """Adamax, as ``torch.optim.Adamax``: Adam's second moment replaced by a decaying maximum of |g|."""
+    """Adamax (Kingma & Ba 2015, §7.1), as ``torch.optim.Adamax``: Adam with the infinity norm.
+
+    For each parameter θ with gradient g, at step t = 1, 2, ... (m₀ = u₀ = 0):
+
+        g ← g + λθ                          (weight decay λ)
+        m ← β₁m + (1 − β₁)g
+        u ← max(β₂u, |g| + ε)               a decaying maximum of |g|, in place of √v
+        θ ← θ − γ/(1 − β₁ᵗ) · m / u
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: γ, the learning rate. Default 2e-3.
+        betas: (β₁, β₂), the decay rates of m and u. Default (0.9, 0.999).
+        eps: ε, keeps u away from 0. Default 1e-8.
+        weight_decay: λ, the L2 penalty added to the gradient. Default 0.
+        maximize: ascend the objective instead of descending it (g ← −g first). Default False.
+    """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
@@ -228,7 +284,26 @@ class Adamax(Optimizer):
 
 
 class NAdam(Optimizer):
-    """NAdam, as ``torch.optim.NAdam``: Adam with Nesterov momentum and a warming-up momentum schedule."""
+    """NAdam (Dozat 2016), as ``torch.optim.NAdam``: Adam with Nesterov momentum, warming up.
+
+    For each parameter θ with gradient g, at step t = 1, 2, ... (m₀ = v₀ = 0, ψ the momentum decay):
+
+        g ← g + λθ   (or θ ← θ(1 − γλ) if decoupled_weight_decay)
+        μₜ = β₁(1 − ½·0.96^(tψ))            the momentum schedule
+        m ← β₁m + (1 − β₁)g;   v ← β₂v + (1 − β₂)g²;   v̂ = v / (1 − β₂ᵗ)
+        θ ← θ − γ(1 − μₜ)/(1 − Π_{i≤t} μᵢ) · g/(√v̂ + ε) − γμₜ₊₁/(1 − Π_{i≤t+1} μᵢ) · m/(√v̂ + ε)
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: γ, the learning rate. Default 2e-3.
+        betas: (β₁, β₂), the decay rates of the two running means. Default (0.9, 0.999).
+        eps: ε, added to the denominator for numerical stability. Default 1e-8.
+        weight_decay: λ, the weight decay. Default 0.
+        momentum_decay: ψ, how fast μₜ warms up to β₁. Default 4e-3.
+        decoupled_weight_decay: decay θ directly, as AdamW. Default False.
+        maximize: ascend the objective instead of descending it (g ← −g first). Default False.
+    """
 
     number_state = ("step", "mu_product")
 

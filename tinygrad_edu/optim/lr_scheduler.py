@@ -24,7 +24,13 @@ from .optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class of schedulers: ``step()``, ``get_last_lr()``, ``last_epoch``, ``state_dict()``."""
+    """Base class of schedulers: ``step()``, ``get_last_lr()``, ``last_epoch``, ``state_dict()``.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
+    """
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -123,6 +129,13 @@ class LambdaLR(LRScheduler):
     """lr = base_lr · lr_lambda(epoch), with one function, or one per parameter group.
 
     >>> sched = LambdaLR(opt, lambda epoch: 0.95 ** epoch)
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        lr_lambda: a function of the epoch that returns the factor, or a list of them, one per parameter
+            group.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
@@ -150,7 +163,15 @@ class MultiplicativeLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """lr = base_lr · gamma^⌊epoch / step_size⌋: multiply by ``gamma`` every ``step_size`` epochs."""
+    """lr = base_lr · gamma^⌊epoch / step_size⌋: multiply by ``gamma`` every ``step_size`` epochs.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        step_size: the period of the decay, in epochs (an int ≥ 1).
+        gamma: γ, the factor applied at each decay. Default 0.1.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self._check(_is_int(step_size) and step_size >= 1, "step_size", step_size, "must be an int >= 1")
@@ -168,7 +189,15 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """lr = base_lr · gamma^(number of milestones ≤ epoch): decay at the listed epochs."""
+    """lr = base_lr · gamma^(number of milestones ≤ epoch): decay at the listed epochs.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        milestones: the epochs, increasing, at which the rate is multiplied by γ.
+        gamma: γ, the factor applied at each decay. Default 0.1.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = sorted(milestones)
@@ -189,7 +218,14 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """lr = base_lr · gamma^epoch."""
+    """lr = base_lr · gamma^epoch.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        gamma: γ, the factor applied at every epoch.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -229,7 +265,16 @@ class ConstantLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """lr = base_lr · (start + (end − start) · min(epoch, total_iters) / total_iters): a linear warm-up."""
+    """lr = base_lr · (start + (end − start) · min(epoch, total_iters) / total_iters): a linear warm-up.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        start_factor: s, the factor at epoch 0. Default 1/3.
+        end_factor: e, the factor from epoch ``total_iters`` on. Default 1.0.
+        total_iters: T, the number of epochs the ramp lasts. Default 5.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
+    """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
         self._check(0 < start_factor <= 1, "start_factor", start_factor, "must be in (0, 1]")
@@ -288,6 +333,13 @@ class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (base_lr − eta_min) · (1 + cos(π · epoch / T_max)) / 2.
 
     Cosine annealing, from SGDR (Loshchilov & Hutter 2017); past ``T_max`` it rises again, as PyTorch's does.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        T_max: the number of epochs from base_lr down to eta_min (half a cosine period).
+        eta_min: the lowest rate, reached at epoch T_max. Default 0.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
@@ -626,7 +678,14 @@ class ChainedScheduler(_Composite):
 
 
 class InverseTimeLR(LRScheduler):
-    """lr = base_lr / (1 + decay_rate · epoch): inverse-time decay (not in PyTorch)."""
+    """lr = base_lr / (1 + decay_rate · epoch): inverse-time decay (not in PyTorch).
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        decay_rate: k, how fast the rate falls: halved at epoch 1/k.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
+    """
 
     def __init__(self, optimizer, decay_rate, last_epoch=-1):
         self._check(_is_number(decay_rate) and decay_rate >= 0, "decay_rate", decay_rate, "must be >= 0")
@@ -638,7 +697,14 @@ class InverseTimeLR(LRScheduler):
 
 
 class InverseSqrtLR(LRScheduler):
-    """lr = k · base_lr / √(epoch + 1): inverse-square-root decay (not in PyTorch)."""
+    """lr = k · base_lr / √(epoch + 1): inverse-square-root decay (not in PyTorch).
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        k: a factor on the whole schedule. Default 1.0.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
+    """
 
     def __init__(self, optimizer, k=1.0, last_epoch=-1):
         self._check(_is_number(k) and k > 0, "k", k, "must be > 0")
@@ -657,6 +723,13 @@ class SequentialLR(_Composite):
     >>> sched = SequentialLR(opt, [warmup, decay], milestones=[5])
 
     At a milestone the next scheduler restarts at its own epoch 0, from its formula.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        schedulers: the schedulers to run in turn, all made for ``optimizer``.
+        milestones: the epochs at which the next scheduler takes over (one fewer than ``schedulers``).
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
     """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
@@ -713,8 +786,25 @@ def _undo_initial_step(scheduler):
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the rate by ``factor`` when a metric has stopped improving for ``patience`` epochs.
 
+    After each ``step(metric)``: an epoch is *bad* unless the metric beats the best so far (mode
+    ``"min"``, ``"rel"``: metric < best·(1 − τ); ``"abs"``: metric < best − τ; mirrored for
+    ``"max"``). After more than ``patience`` bad epochs in a row (outside a cooldown),
+
+        lr ← max(lr · factor, min_lr)    (skipped when the change is below eps)
+
     >>> sched = ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=3)
     >>> sched.step(validation_loss)      # once per epoch, with the metric
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        mode: ``"min"`` (default): the metric should fall (a loss); ``"max"``: it should rise (an accuracy).
+        factor: f < 1, the factor on the rate at each reduction. Default 0.1.
+        patience: how many epochs without improvement are tolerated before reducing. Default 10.
+        threshold: τ, how much better than the best so far counts as an improvement. Default 1e-4.
+        threshold_mode: ``"rel"`` (default): better than best·(1 ∓ τ); ``"abs"``: better than best ∓ τ.
+        cooldown: epochs to wait after a reduction before counting bad epochs again. Default 0.
+        min_lr: the lowest rate, one number or one per group. Default 0.
+        eps: a reduction smaller than this is skipped. Default 1e-8.
     """
 
     def __init__(

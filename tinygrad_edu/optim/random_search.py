@@ -20,10 +20,28 @@ from .optimizer import Optimizer, _mark_modified
 
 
 class RandomSearch(Optimizer):
-    """Basic random search: ``opt.step(closure)`` with ``closure`` returning the loss (no backward needed).
+    """Basic random search (Mania, Guy & Recht 2018): derivative-free; ``closure`` only returns the loss.
 
-    >>> opt = tg.optim.RandomSearch(model.parameters(), lr=0.02, std=0.03, num_directions=8)
-    >>> loss = opt.step(lambda: loss_fn(model(x), y))     # 2·8 + 1 evaluations of the loss
+    Each step draws k₀ = ``num_directions`` Gaussian directions δ (an array per parameter) and
+    measures the loss on both sides of θ along each, L₊ = L(θ + σδ) and L₋ = L(θ − σδ); then
+
+        θ ← θ − α / (k·σ_R) · Σ (L₊ − L₋) δ
+
+    summed over the k = ``top_k`` directions whose better side, min(L₊, L₋), is lowest (all k₀
+    when ``top_k`` is None), where σ_R is the standard deviation of the 2k losses used. No backward
+    is needed: the closure runs under ``no_grad`` and only returns the loss.
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: α, the step size. Default 0.02.
+        std: σ, how far the probes go along each direction. Default 0.03.
+        num_directions: k₀, the directions drawn per step (2k₀ + 1 evaluations). Default 8.
+        top_k: k, how many of the best directions are used; None for all. Default None.
+
+    Example:
+        >>> opt = tg.optim.RandomSearch(model.parameters(), lr=0.02, std=0.03, num_directions=8)
+        >>> loss = opt.step(lambda: loss_fn(model(x), y))     # 2·8 + 1 evaluations of the loss
     """
 
     def __init__(self, params, lr=0.02, std=0.03, num_directions=8, top_k=None):

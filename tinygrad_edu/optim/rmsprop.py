@@ -46,7 +46,28 @@ def rmsprop(
 
 
 class RMSprop(Optimizer):
-    """RMSprop, as ``torch.optim.RMSprop``."""
+    """RMSprop (Hinton, lecture 6e), as ``torch.optim.RMSprop``: g divided by a running RMS of g.
+
+    For each parameter θ with gradient g (v₀ = ḡ₀ = b₀ = 0):
+
+        g ← g + λθ                        (weight decay λ)
+        v ← αv + (1 − α)g²                a running mean of g²
+        ḡ ← αḡ + (1 − α)g,  v̂ = v − ḡ²   if centered (Graves 2013), else v̂ = v
+        b ← μb + g / (√v̂ + ε),  θ ← θ − γb      if momentum μ > 0
+        θ ← θ − γ · g / (√v̂ + ε)               otherwise
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: γ, the learning rate. Default 1e-2.
+        alpha: α, the smoothing constant of the running mean. Default 0.99.
+        eps: ε, added to the denominator for numerical stability. Default 1e-8.
+        weight_decay: λ, the L2 penalty added to the gradient. Default 0.
+        momentum: μ, the momentum factor. Default 0.
+        centered: divide by an estimate of the gradient's standard deviation, not its RMS.
+            Default False.
+        maximize: ascend the objective instead of descending it (g ← −g first). Default False.
+    """
 
     def __init__(
         self,

@@ -25,7 +25,24 @@ def rprop(xp, param, grad, prev, step_size, *, etas, step_sizes, maximize):
 
 
 class Rprop(Optimizer):
-    """Rprop, as ``torch.optim.Rprop``: each coordinate adapts its own step size from sign changes."""
+    """Rprop (Riedmiller & Braun 1993), as ``torch.optim.Rprop``: step sizes adapted from sign changes.
+
+    Only the sign of the gradient is used. Per coordinate, with step size η (η₀ = lr) and the
+    previous gradient g′ (g′₀ = 0):
+
+        η ← min(η·η₊, η_max)  if g·g′ > 0        the same direction again: speed up
+        η ← max(η·η₋, η_min)  if g·g′ < 0        the sign flipped (a minimum overshot): slow down,
+              and g ← 0                          and skip this step
+        θ ← θ − η·sign(g);   g′ ← g
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: η₀, the initial step size of every coordinate. Default 1e-2.
+        etas: (η₋, η₊), the factors that shrink and grow a step, 0 < η₋ < 1 < η₊. Default (0.5, 1.2).
+        step_sizes: (η_min, η_max), the bounds of a step size. Default (1e-6, 50).
+        maximize: ascend the objective instead of descending it (g ← −g first). Default False.
+    """
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, maximize=False):
         defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize)

@@ -25,10 +25,36 @@ def sgd(xp, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, as ``torch.optim.SGD`` (momentum and Nesterov as Sutskever et al. 2013).
+    """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay,
+    as ``torch.optim.SGD``.
 
-    >>> opt = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    For each parameter θ with gradient g (b is the momentum buffer; at the first step b ← g):
+
+        g ← g + λθ                          (weight decay λ)
+        b ← μb + (1 − τ)g                   (momentum μ, dampening τ; b₁ = g)
+        g ← g + μb  if nesterov,  else g ← b
+        θ ← θ − γg
+
+    With μ = 0 this is plain gradient descent, θ ← θ − γg. This is PyTorch's form, not Sutskever et
+    al.'s (2013) v ← μv − γ∇f(θ + μv), θ ← θ + v: here the learning rate multiplies the buffer
+    when it is applied, not when it is accumulated (the two agree for a constant γ but not when a
+    schedule changes γ), and ``nesterov=True`` uses the gradient at θ, a rewrite of the look-ahead.
+    The buffer *sums* gradients, so the steady-state step is γ/(1 − μ) times the gradient;
+    ``optim.Momentum`` averages them instead.
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: γ, the learning rate. Default 1e-3.
+        momentum: μ, the momentum factor (0: no momentum). Default 0.
+        dampening: τ, the share of the new gradient left out of the buffer. Default 0.
+        weight_decay: λ, the L2 penalty added to the gradient. Default 0.
+        nesterov: use Nesterov momentum (needs μ > 0 and τ = 0). Default False.
+        maximize: ascend the objective instead of descending it (g ← −g first). Default False.
+
+    Example:
+        >>> opt = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
     def __init__(

@@ -31,7 +31,17 @@ def nesterov(param, grad, velocity, *, lr, beta):
 
 
 class GD(Optimizer):
-    """Plain gradient descent, θ ← θ − α∇J: batch, mini-batch or stochastic depending on the data fed."""
+    """Plain gradient descent, θ ← θ − α∇J(θ): batch, mini-batch or stochastic depending on the data fed.
+
+    For each parameter θ with gradient g = ∇J(θ):
+
+        θ ← θ − αg
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: α, the learning rate (required).
+    """
 
     def __init__(self, params, lr):
         super().__init__(params, dict(lr=lr))
@@ -44,7 +54,23 @@ class GD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """Gradient descent with momentum, the averaging form: V ← βV + (1−β)g, θ ← θ − αV, V₀ = 0."""
+    """Gradient descent with momentum, the averaging form taught in courses.
+
+    For each parameter θ with gradient g (V₀ = 0):
+
+        V ← βV + (1 − β)g          an exponentially weighted average of the gradients
+        θ ← θ − αV
+
+    The velocity *averages* gradients, so the steady-state step is α·g; PyTorch's
+    ``SGD(momentum=β)`` *sums* them (b ← βb + g), a step 1/(1 − β) times larger at the same α:
+    ``Momentum(lr=α, beta=β)`` moves like ``SGD(lr=(1 − β)α, momentum=β)`` (tutorial 10).
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: α, the learning rate (required).
+        beta: β in [0, 1), how much of the old velocity is kept. Default 0.9.
+    """
 
     def __init__(self, params, lr, beta=0.9):
         super().__init__(params, dict(lr=lr, beta=beta))
@@ -61,7 +87,17 @@ class Momentum(Optimizer):
 
 
 class NAG(Momentum):
-    """Nesterov's accelerated gradient, look-ahead form: V ← βV + α∇J(θ − βV), θ ← θ − V.
+    """Nesterov's accelerated gradient, look-ahead form: the gradient where momentum is about to carry θ.
+
+    For each parameter θ (V₀ = 0):
+
+        V ← βV + α∇J(θ − βV)       the gradient at the look-ahead point θ − βV
+        θ ← θ − V
+
+    Unlike ``Momentum``, the velocity here is a *sum* of learning-rate-scaled gradients (α sits
+    inside V), so at the same α its steady-state step is 1/(1 − β) times ``Momentum``'s: a ten
+    times smaller α gives NAG the step size of ``Momentum`` at β = 0.9. That is a difference of
+    parametrisation, not of the method (tutorial 10).
 
     The gradient is needed at the look-ahead point, so ``step`` takes a closure::
 
@@ -72,6 +108,12 @@ class NAG(Momentum):
             return loss
 
         opt.step(closure)   # moves to θ − βV, calls closure() there, moves back, updates
+
+    Args:
+        params: the tensors to optimise, or a list of parameter groups: dicts with a ``"params"``
+            entry and, optionally, hyperparameters of their own that override the defaults.
+        lr: α, the learning rate (required).
+        beta: β in [0, 1), the momentum factor. Default 0.9.
     """
 
     # the hyperparameters (lr, beta) and the state (a velocity per parameter) are Momentum's

@@ -1,6 +1,6 @@
 """Pictures of what the framework computes: the tutorials' plots, computation graphs, the backward pass.
 
-matplotlib (``pip install "tinygrad_edu[viz]"``) is needed only by the plotting functions and is
+matplotlib (``pip install ".[viz]"`` from a checkout) is needed only by the plotting functions and is
 imported on first use; ``draw_graph`` and ``trace_backward`` need nothing beyond the core.
 """
 

@@ -9,6 +9,7 @@ input (∂L/∂input = ∂L/∂output · ∂output/∂input, the chain rule).
 Graphviz is imported only when an image is asked for, so neither function needs it installed.
 """
 
+import inspect
 import math
 import numbers
 import os
@@ -226,12 +227,34 @@ def _data_text(tensor):
     return f"min {_number(low)}, mean {_number(mean)}, max {_number(high)}"
 
 
+# Parameters of an op's forward that are operands, shown in place (``Sub(3, ·)``); any other non-tensor
+# argument is an option, shown by name (``Sum(·, dim=1)``), in PyTorch's words where NumPy's differ.
+_OPERANDS = {"a", "b", "x", "y", "index", "exponent", "other"}
+_PYTORCH_NAMES = {"axis": "dim", "axes": "dims", "keepdims": "keepdim"}
+
+
 def _op_label(ctx):
-    """The op's name, and its arguments when some are not tensors: ``Add`` / ``Pow(·, 2)``."""
+    """The op's name, and its arguments when some are not tensors: ``Add``, ``Pow(·, 2)``, ``Sum(·, dim=1)``.
+
+    Options left at None or False (``Sum`` over every element, without ``keepdim``) are not shown.
+    """
     name = type(ctx).__name__
     if all(isinstance(arg, Tensor) for arg in ctx.inputs):
         return name
-    return f"{name}({', '.join(_argument_text(arg) for arg in ctx.inputs)})"
+    try:
+        parameters = list(inspect.signature(type(ctx).forward).parameters)[1:]  # after ctx
+    except (TypeError, ValueError):
+        parameters = []
+    parts = []
+    for i, arg in enumerate(ctx.inputs):
+        parameter = parameters[i] if i < len(parameters) else None
+        if isinstance(arg, Tensor) or parameter is None or parameter in _OPERANDS:
+            parts.append(_argument_text(arg))
+        elif arg is not None and arg is not False:
+            parts.append(f"{_PYTORCH_NAMES.get(parameter, parameter)}={_argument_text(arg)}")
+    if parts == ["·"]:
+        return name
+    return f"{name}({', '.join(parts)})"
 
 
 def _argument_text(value, limit=24):

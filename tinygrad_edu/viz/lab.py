@@ -11,6 +11,7 @@ from pathlib import Path
 QUICK_ENV = "TINYGRAD_EDU_QUICK"
 FIGURES_ENV = "TINYGRAD_EDU_FIGURES"
 DEFAULT_FIGURES = "lab_figures"
+NOTEBOOK_EXTRA = 'pip install jupytext  (or, from a checkout: pip install ".[notebook]")'
 
 
 def quick_mode():
@@ -22,11 +23,21 @@ def quick_mode():
     return "--quick" in sys.argv[1:] or flag in ("1", "true", "yes")
 
 
+def _default_figures():
+    """``lab_figures`` here, or in the parent folder when here is a folder of tutorials (``examples/``)."""
+    if any(_TUTORIAL_NAME.match(p.name) for p in Path(".").glob("*.py")):
+        return os.path.join("..", DEFAULT_FIGURES)
+    return DEFAULT_FIGURES
+
+
 class FigureSaver:
     """Save a tutorial's figures as PNG files in one folder and remember their paths, in order.
 
-    The folder is ``$TINYGRAD_EDU_FIGURES/<tutorial>`` when that variable is set, else
-    ``lab_figures/<tutorial>`` under the current directory.
+    The folder is ``<base>/<tutorial>``, with ``<base>`` the ``directory`` argument, else
+    ``$TINYGRAD_EDU_FIGURES``, else ``lab_figures`` in the current folder — or beside it when the
+    current folder is the tutorials' own (a notebook opened in ``examples/``), so figures never land
+    among the scripts. A quick run (``quick_mode()``) writes into ``<base>/<tutorial>/quick``, so it
+    never overwrites the figures of a full run.
 
     Example::
 
@@ -37,8 +48,10 @@ class FigureSaver:
     """
 
     def __init__(self, tutorial, directory=None):
-        base = directory or os.environ.get(FIGURES_ENV) or DEFAULT_FIGURES
-        self.directory = os.path.join(base, tutorial)
+        base = directory or os.environ.get(FIGURES_ENV) or _default_figures()
+        self.directory = (
+            os.path.join(base, tutorial, "quick") if quick_mode() else os.path.join(base, tutorial)
+        )
         self.paths = []
 
     def __call__(self, figure, name, dpi=110):
@@ -96,10 +109,15 @@ def tutorial_path(name, directory=None):
     tutorials = find_tutorials(directory)
     key = name.zfill(2) if name.isdigit() else None
     matches = [tutorials[key]] if key in tutorials else [p for p in tutorials.values() if name in p.stem]
-    if len(matches) != 1:
+    if len(matches) > 1:
+        found = ", ".join(p.stem for p in matches)
+        raise ValueError(
+            f"tinygrad_edu lab: {name!r} matches {len(matches)} tutorials: {found}; "
+            "give its number or more of its name"
+        )
+    if not matches:
         known = ", ".join(p.stem for p in tutorials.values())
-        what = "matches several" if matches else "matches no"
-        raise ValueError(f"tinygrad_edu lab: {name!r} {what} tutorial; the tutorials are: {known}")
+        raise ValueError(f"tinygrad_edu lab: {name!r} matches no tutorial; the tutorials are: {known}")
     return matches[0]
 
 
@@ -145,3 +163,82 @@ def run_tutorial(path, quick=False, figures=None):
             return runpy.run_path(path, run_name="__main__")
     finally:
         sys.argv = argv
+
+
+# ---- a tutorial as a notebook -------------------------------------------------------------------
+
+
+def _silence_last_expression(source):
+    """``source`` with a ``;`` after its last statement when that statement is a bare expression.
+
+    A script throws away the value of a bare call such as ``tg.manual_seed(0)`` or ``save(fig, "x")``;
+    a notebook would echo it under the cell. The ``;`` makes the notebook show what the script prints,
+    no more. Cells that do not parse on their own (none should) are left alone.
+    """
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return source
+    if not body or not isinstance(body[-1], ast.Expr):
+        return source
+    lines = source.split("\n")
+    row, column = body[-1].end_lineno - 1, body[-1].end_col_offset
+    line = lines[row].encode("utf-8")  # ast's column offsets count bytes
+    lines[row] = (line[:column] + b";" + line[column:]).decode("utf-8")
+    return "\n".join(lines)
+
+
+def _run_line(paragraph):
+    """``Run: a or b`` with each command set as code: ``Run: `a` or `b```."""
+    commands = paragraph[len("Run:") :].strip().split(" or ")
+    return "Run: " + " or ".join(f"`{command.strip()}`" for command in commands)
+
+
+def tutorial_notebook(path):
+    """The tutorial at ``path`` as a Jupyter notebook (an ``nbformat`` object), made by jupytext.
+
+    The script's cells (``# %%`` and ``# %% [markdown]``) become the notebook's cells, with two
+    changes so that the notebook reads like the script: the module docstring becomes a markdown cell
+    (its first line the page title) instead of a code cell that echoes a string, and no cell echoes
+    the value of its last bare expression (see ``_silence_last_expression``). Needs ``jupytext``
+    (``pip install jupytext``).
+    """
+    try:
+        import jupytext
+        from nbformat.v4 import new_markdown_cell
+    except ImportError:
+        raise ImportError(
+            f"a tutorial as a notebook needs jupytext: install it with  {NOTEBOOK_EXTRA}"
+        ) from None
+    text = Path(path).read_text(encoding="utf-8")
+    notebook = jupytext.reads(text, fmt="py:percent")
+    title, _ = tutorial_title(path)
+    docstring = ast.get_docstring(ast.parse(text))
+    first = notebook.cells[0] if notebook.cells else None
+    starts_with_docstring = (
+        first is not None and first.cell_type == "code" and ast.get_docstring(ast.parse(first.source))
+    )
+    if docstring and starts_with_docstring:
+        paragraphs = [" ".join(part.split()) for part in docstring.split("\n\n")]
+        rest = [_run_line(p) if p.startswith("Run:") else p for p in paragraphs[1:]]
+        notebook.cells[0] = new_markdown_cell("\n\n".join([f"# {title}", *rest]))
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.source = _silence_last_expression(cell.source)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata.pop("jupytext", None)  # a plain notebook, not one paired with the script
+    return notebook
+
+
+def write_notebook(path, destination=None):
+    """Write the tutorial at ``path`` as ``<destination>/<name>.ipynb`` (default: the current folder).
+
+    Returns the path written. ``destination`` may also be a file name ending in ``.ipynb``.
+    """
+    import nbformat
+
+    destination = Path(destination) if destination else Path(".")
+    target = destination if destination.suffix == ".ipynb" else destination / (Path(path).stem + ".ipynb")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(tutorial_notebook(path), str(target))
+    return target

@@ -5,13 +5,14 @@ Functions of the data (``f`` below) take and return Tensors and are evaluated un
 everything else accepts Tensors, lists or NumPy arrays. Plotting happens on host copies.
 """
 
+import math
 import sys
 
 import numpy as np
 
 import tinygrad_edu as tg
 
-VIZ_EXTRA = 'pip install "tinygrad_edu[viz]"'
+VIZ_EXTRA = 'pip install matplotlib  (from a checkout: pip install ".[viz]")'
 # Enough distinguishable (colour, line style) pairs for the eleven optimizers of the zoo and more.
 _COLORS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]
 _STYLES = ["-", "--", "-.", ":"]
@@ -115,6 +116,36 @@ def _log_levels(z, count):
     return floor + np.concatenate([[0.0], np.geomspace(smallest, np.nanmax(shifted), count - 1)])
 
 
+def round_ticks(low, high, most=8):
+    """Round numbers for a logarithmic axis from ``low`` to ``high``: 1, 2 and 5 × 10ᵏ, or only 1 × 10ᵏ
+    (then every other decade) when those would be more than ``most``. Values ≤ 0 are left out.
+
+    >>> round_ticks(0.05, 15)
+    [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
+    >>> round_ticks(0.0009, 27.7)         # 1, 2, 5 would give 15 ticks: decades only
+    [0.001, 0.01, 0.1, 1.0, 10.0]
+    """
+    low = max(low, high * 1e-15, 1e-300)
+    decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    for mantissas, stride in (((1, 2, 5), 1), ((1,), 1), ((1,), 2), ((1,), 3), ((1,), 5)):
+        ticks = [m * 10.0**k for k in decades[::stride] for m in mantissas]
+        ticks = [t for t in ticks if low <= t <= high]
+        if len(ticks) <= most:
+            return ticks
+    return ticks
+
+
+def _spaced_on_bar(ticks, levels, gap=1.5):
+    """The ``ticks`` that sit at least ``gap`` colour bands apart on a bar with one band per level
+    (the larger tick wins), so labels in the dense bands near a minimum do not print over each other."""
+    positions = np.interp(ticks, levels, np.arange(len(levels)))
+    kept = []
+    for tick, position in sorted(zip(ticks, positions), reverse=True):
+        if all(abs(position - other) >= gap for _, other in kept):
+            kept.append((tick, position))
+    return sorted(tick for tick, _ in kept)
+
+
 def plot_contour(
     f,
     x_range,
@@ -148,7 +179,15 @@ def plot_contour(
     filled = ax.contourf(grid_x, grid_y, z, levels=levels, cmap="viridis", norm=norm, alpha=0.85)
     ax.contour(grid_x, grid_y, z, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.6)
     if colorbar:
-        ax.figure.colorbar(filled, ax=ax, label=cbar_label, format="%.3g")
+        bar = ax.figure.colorbar(filled, ax=ax, label=cbar_label, format="%.3g")
+        ticks = (
+            _spaced_on_bar(round_ticks(filled.levels[0], filled.levels[-1]), filled.levels)
+            if log_levels
+            else []
+        )
+        if len(ticks) >= 3:  # ticks at round values (1, 2, 5 × 10ᵏ), not at the levels' odd boundaries
+            bar.set_ticks(ticks)
+            bar.ax.yaxis.set_major_formatter("{x:g}")
     paths = _labelled_paths(trajectories)
     for i, (label, path) in enumerate(paths):
         path = path.reshape(-1, 2)
