@@ -175,7 +175,7 @@ def test_the_data_parallel_tutorial_runs_under_mpiexec(mpi, tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 rank(s) with B = 8 vs one worker with B = 32" in result.stdout
-    assert sorted(p.name for p in (tmp_path / "18_data_parallel").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "18_data_parallel" / "quick").iterdir()) == [
         "same_steps.png",
         "time_per_epoch.png",
     ]

@@ -150,6 +150,13 @@ class MultiplicativeLR(LRScheduler):
     """lr_epoch = lr_(epoch−1) · lr_lambda(epoch) for epoch ≥ 1: multiply the current rate each epoch.
 
     >>> sched = MultiplicativeLR(opt, lambda epoch: 0.95)     # the same as ExponentialLR(opt, 0.95)
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        lr_lambda: a function of the epoch giving the factor for that epoch, or a list of them, one
+            per parameter group.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
@@ -241,7 +248,15 @@ class ExponentialLR(LRScheduler):
 
 
 class ConstantLR(LRScheduler):
-    """lr = base_lr · factor while epoch < total_iters, then base_lr: a constant warm-up at a reduced rate."""
+    """lr = base_lr · factor while epoch < total_iters, then base_lr: a constant warm-up at a reduced rate.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        factor: the reduced rate's fraction of base_lr, in [0, 1]. Default 1/3.
+        total_iters: how many epochs the rate stays reduced. Default 5.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
+    """
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
         self._check(_is_number(factor) and 0 <= factor <= 1, "factor", factor, "must be in [0, 1]")
@@ -304,7 +319,15 @@ class LinearLR(LRScheduler):
 
 
 class PolynomialLR(LRScheduler):
-    """lr = base_lr · (1 − min(epoch, total_iters) / total_iters)^power: a polynomial decay to 0."""
+    """lr = base_lr · (1 − min(epoch, total_iters) / total_iters)^power: a polynomial decay to 0.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        total_iters: the epochs the decay takes (then the rate stays 0). Default 5.
+        power: the exponent of the polynomial (1: a straight line). Default 1.0.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
+    """
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         self._check(
@@ -376,6 +399,14 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             for i, batch in enumerate(loader):
                 ...
                 sched.step(epoch + i / len(loader))
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        T_0: the length of the first period, in epochs (an int ≥ 1).
+        T_mult: each period is ``T_mult`` times longer than the one before (an int ≥ 1). Default 1.
+        eta_min: the lowest rate, reached at the end of each period. Default 0.
+        last_epoch: the last epoch done, to resume a schedule (the optimizer's state, with each group's
+            ``initial_lr``, loaded first); −1 (default) starts afresh.
     """
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
@@ -436,6 +467,21 @@ class CyclicLR(LRScheduler):
     every cycle) or "exp_range" (scale = gamma^t); or a custom ``scale_fn`` of the cycle number
     (``scale_mode="cycle"``) or of t (``"iterations"``). With ``cycle_momentum`` the momentum (SGD's
     ``momentum``, or β₁ of Adam's ``betas``) moves opposite to the rate.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        base_lr: the rate at the bottom of the cycle (a number, or one per group).
+        max_lr: the rate at the top of the cycle (a number, or one per group).
+        step_size_up: steps from the bottom to the top. Default 2000.
+        step_size_down: steps from the top back down; None (default) means ``step_size_up``.
+        mode: "triangular" (default), "triangular2" or "exp_range" (the scale above).
+        gamma: the base of "exp_range"'s scale gamma^t. Default 1.0.
+        scale_fn: a custom scale, a function of the cycle or of t (overrides ``mode``).
+        scale_mode: "cycle" (default) or "iterations": what ``scale_fn`` receives.
+        cycle_momentum: move the momentum opposite to the rate. Default True.
+        base_momentum: the momentum at the top of the rate's cycle. Default 0.8.
+        max_momentum: the momentum at the bottom of the rate's cycle. Default 0.9.
+        last_epoch: the last step done, to resume; −1 (default) starts afresh.
     """
 
     _not_saved = ("optimizer", "scale_fn_custom")
@@ -536,6 +582,22 @@ class OneCycleLR(LRScheduler):
     minimum. With ``cycle_momentum``, the momentum (SGD's ``momentum`` or Adam's β₁) runs the other way,
     from ``max_momentum`` down to ``base_momentum`` at the peak rate and back.
     Give ``total_steps``, or ``epochs`` and ``steps_per_epoch``.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` the schedule sets.
+        max_lr: the peak rate (a number, or one per group).
+        total_steps: the number of steps of the whole cycle; or give ``epochs`` and ``steps_per_epoch``.
+        epochs: the number of epochs (with ``steps_per_epoch``) when ``total_steps`` is None.
+        steps_per_epoch: the steps in an epoch (with ``epochs``).
+        pct_start: the fraction of the steps spent warming up. Default 0.3.
+        anneal_strategy: "cos" (default) or "linear": the shape of each phase.
+        cycle_momentum: run the momentum opposite to the rate. Default True.
+        base_momentum: the momentum at the peak rate. Default 0.85.
+        max_momentum: the momentum at the start and end. Default 0.95.
+        div_factor: the initial rate is max_lr / div_factor. Default 25.
+        final_div_factor: the final rate is max_lr / (div_factor · final_div_factor). Default 1e4.
+        three_phase: warm up, come back down symmetrically, then decay. Default False.
+        last_epoch: the last step done, to resume; −1 (default) starts afresh.
     """
 
     def __init__(
@@ -646,6 +708,10 @@ class ChainedScheduler(_Composite):
     >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, gamma=0.9)])
 
     gives lr = base_lr · (0.1 while epoch < 2, else 1) · 0.9^epoch — the same as stepping each one.
+
+    Args:
+        schedulers: the schedulers to step together, all of one optimizer.
+        optimizer: that optimizer; None (default) takes the first scheduler's.
     """
 
     def __init__(self, schedulers, optimizer=None):
