@@ -199,8 +199,10 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        """The op that produced this tensor (None for leaves)."""
-        return self._ctx
+        """The op that produced this tensor (None for leaves); for an output of a user's Function
+        with several outputs, that Function (PyTorch shows one node for all of them)."""
+        ctx = self._ctx
+        return ctx.function if type(ctx) is FunctionOutput else ctx
 
     @property
     def is_leaf(self):
@@ -1608,6 +1610,7 @@ def where(condition, input, other):
 
 # The ops Tensor's methods call (imported last: they are built on Tensor).
 from .autograd import engine, inplace  # noqa: E402
+from .autograd.function import FunctionOutput  # noqa: E402
 from .autograd.grad_mode import is_enabled  # noqa: E402
 from .backend.generator import sampler  # noqa: E402
 from .hooks import RemovableHandle  # noqa: E402

@@ -1262,6 +1262,23 @@ class _OnceSquare(tg.autograd.Function):
 op("Function_once_differentiable", _OnceSquare.apply, unary(real), lambda a: a * a, twice=False)
 
 
+class _SinCos(tg.autograd.Function):
+    """A user's Function with two outputs (their gradients meet at one node: FunctionOutput)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.sin(), x.cos()
+
+    @staticmethod
+    def backward(ctx, grad_sin, grad_cos):
+        (x,) = ctx.saved_tensors
+        return grad_sin * x.cos() - grad_cos * x.sin()
+
+
+op("Function_two_outputs", lambda a: _SinCos.apply(a), unary(real), lambda a: (a.sin(), a.cos()))
+
+
 op(
     "gather",
     lambda a, dim, index: a.gather(dim, tg.tensor(index)),

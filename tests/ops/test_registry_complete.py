@@ -83,7 +83,7 @@ def _graph_functions(roots):
     stack = [t for t in roots if isinstance(t, tg.Tensor)]
     while stack:
         tensor = stack.pop()
-        ctx = tensor.grad_fn
+        ctx = tensor._ctx  # the engine's node (grad_fn shows a Function for each of its outputs)
         if ctx is None or id(ctx) in seen:
             continue
         seen.add(id(ctx))

@@ -46,7 +46,7 @@ def forward_trace():
 def check_finite(ctx, grads, xp):
     """Raise if a backward step of ``ctx`` produced a non-finite gradient."""
     for i, grad in enumerate(grads):
-        if grad is not None and not xp.is_all_finite(getattr(grad, "data", grad)):
+        if hasattr(grad, "dtype") and not xp.is_all_finite(getattr(grad, "data", grad)):
             where = "".join(getattr(ctx, "trace", None) or ["  (forward traceback not recorded)\n"])
             raise RuntimeError(
                 f"Function '{type(ctx).__name__}Backward' returned nan or inf values in its "

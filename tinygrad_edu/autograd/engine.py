@@ -39,28 +39,21 @@ def _with_callbacks(run):
 
 
 def topological_order(roots):
-    """Tensors that require grad, each after everything it was computed from (inputs first).
-
-    A ``Function`` (several outputs) is a node of its own between its inputs and its outputs, so
-    its backward runs once, after the gradients of all its outputs are in.
-    """
+    """Tensors that require grad, each after everything it was computed from (inputs first)."""
     order, visited = [], set()
     stack = [(root, False) for root in roots if root._requires_grad]
     rewire = inplace.changes_recorded  # no in-place change of a graph tensor yet: skip the check below
     while stack:
-        node, expanded = stack.pop()
+        tensor, expanded = stack.pop()
         if expanded:
-            order.append(node)
+            order.append(tensor)
             continue
-        if node in visited:
+        if tensor in visited:
             continue
-        visited.add(node)
-        stack.append((node, True))
-        ctx = node._ctx  # a Function's node is its own _ctx
+        visited.add(tensor)
+        stack.append((tensor, True))
+        ctx = tensor._ctx
         if ctx is None:
-            continue
-        if ctx.gathers_outputs and ctx is not node:
-            stack.append((ctx, False))
             continue
         if ctx.inputs is None:
             raise RuntimeError(ctx.freed_message())
@@ -77,7 +70,7 @@ def _rewire(consumer, changed):
     """Point ``consumer`` at the input as it saw it: the tensor that stood in ``changed``'s place
     before the in-place ops newer than ``consumer`` (see ``inplace.py``)."""
     earlier = changed
-    while earlier._ctx is not None and earlier._ctx.seq > consumer.seq:
+    while earlier._ctx is not None and earlier._ctx.seq > consumer.seq and earlier._ctx.previous:
         earlier = earlier._ctx.previous[earlier]
     consumer.inputs = tuple(earlier if t is changed else t for t in consumer.inputs)
     return earlier
@@ -99,25 +92,17 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
             grad = grads.pop(tensor, None)
             if grad is None:
                 continue
+            if tensor._hooks:
+                grad = _run_hooks(tensor, grad, create_graph)
             ctx = tensor._ctx
-            if ctx is tensor:  # a user's Function: the gradients of all its outputs are in
-                input_grads = ctx.call_backward(grad, create_graph)
-                if anomaly.enabled:
-                    anomaly.check_finite(ctx, input_grads, ctx.xp)
-            else:
-                if tensor._hooks:
-                    grad = _run_hooks(tensor, grad, create_graph)
-                if wanted is not None:
-                    if tensor in wanted:
-                        wanted[tensor] = grad
-                elif ctx is None or tensor._retains_grad:
-                    _accumulate(tensor, grad, create_graph)
-                if ctx is None:
-                    continue
-                if ctx.gathers_outputs:
-                    _gather(grads, ctx, tensor, grad)
-                    continue
-                input_grads = _call_backward(ctx, tensor, grad, create_graph)
+            if wanted is not None:
+                if tensor in wanted:
+                    wanted[tensor] = grad
+            elif ctx is None or tensor._retains_grad:
+                _accumulate(tensor, grad, create_graph)
+            if ctx is None:
+                continue
+            input_grads = _call_backward(ctx, tensor, grad, create_graph)
             _send_to_inputs(grads, ctx, input_grads, graph_ops if create_graph else ctx.xp)
             del grad, input_grads  # hold no gradient longer than needed (see _unshared)
             if not retain_graph:
@@ -146,15 +131,6 @@ def _call_backward(ctx, tensor, grad, create_graph):
     if anomaly.enabled:
         anomaly.check_finite(ctx, input_grads, ctx.xp)
     return input_grads
-
-
-def _gather(grads, ctx, tensor, grad):
-    """Keep the gradient of one output of a ``Function`` until its backward runs for all of them."""
-    slots = grads.get(ctx)
-    if slots is None:
-        slots = grads[ctx] = [None] * len(ctx.outputs)
-    i = ctx.output_index(tensor)
-    slots[i] = grad if slots[i] is None else slots[i] + grad
 
 
 def _send_to_inputs(grads, ctx, input_grads, xp):

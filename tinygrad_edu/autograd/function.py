@@ -36,9 +36,12 @@ import numpy as np
 from . import anomaly
 from .grad_mode import is_enabled, no_grad
 
-# Every recorded op gets the next number. An op recorded before an in-place change of its input saw
-# the input's earlier value; comparing numbers tells the engine which value that was (see inplace.py).
+# Once a tensor of a graph has been changed in place, every op recorded from then on gets the next
+# number (those before keep the class default, −1). An op recorded before an in-place change of its
+# input saw the input's earlier value; comparing numbers tells the engine which value that was (see
+# inplace.py). Until the first change, recording skips the numbering: it is on every op's hot path.
 next_sequence_number = itertools.count().__next__
+numbering = False  # set by inplace.py at the first in-place change in a graph
 
 
 class Op:
@@ -53,8 +56,8 @@ class Op:
     saved = ()  # what forward saved for backward
     saved_versions = ()  # (version cell, version then, shape) of each saved tensor
     graph_output = None  # the output Tensor, while backward is being recorded (create_graph)
-    gathers_outputs = False  # a Function: the engine collects all its outputs' gradients first
     previous = None  # an in-place op: {tensor it changed: that tensor's earlier self}
+    seq = -1  # when it was recorded, once numbering is on (see next_sequence_number)
 
     @staticmethod
     def forward(ctx, *args):
@@ -136,7 +139,8 @@ class Op:
         version = first._vc if ctx.view_of_input else None
         if not (True in needs_grad and is_enabled()) or out.dtype.kind != "f":  # ints carry no grad
             return Tensor._make(out, False, None, version)
-        ctx.seq = next_sequence_number()
+        if numbering:
+            ctx.seq = next_sequence_number()
         result = Tensor._make(out, True, ctx, version)
         if ctx.saved:
             ctx.saved_versions = _saved_versions(ctx.saved, args, result)
@@ -197,11 +201,7 @@ class Function(Op):
     backward written with differentiable ops has correct second derivatives.
     """
 
-    gathers_outputs = True
     materialize_grads = True
-    # In the engine's order a Function is a node between its inputs and outputs; like a tensor's
-    # ``_ctx`` names the op that made it, a Function's node names itself.
-    _ctx = property(lambda self: self)
     dirty = ()
     non_differentiable = ()
 
@@ -261,41 +261,27 @@ class Function(Op):
         if not (any(ctx.needs_input_grad) and is_enabled()):
             return result
         ctx.inputs = args
-        ctx.xp = next(a for a in args if isinstance(a, Tensor))._backend()
-        ctx.seq = next_sequence_number()
+        ctx.backend = ctx.xp = next(a for a in args if isinstance(a, Tensor))._backend()
+        ctx.backward = _through_protocol  # what the engine calls, in place of the class's backward
+        if numbering:
+            ctx.seq = next_sequence_number()
         outputs = tuple(_record_output(ctx, args, out) for out in outputs)
-        ctx.outputs = [weakref.ref(out) if isinstance(out, Tensor) else None for out in outputs]
-        ctx.output_shapes = [(out.shape, out.dtype) if isinstance(out, Tensor) else None for out in outputs]
         ctx.saved = tuple(_saved_value(ctx, outputs, value) for value in ctx.saved)
         ctx.saved_versions = [
             (t._vc, t._vc[0], t.shape) for t in ctx.saved if isinstance(t, (Tensor, _SavedOutput))
         ]
+        ctx.output_shapes = [
+            (o.shape, o.dtype) if isinstance(o, Tensor) and o._ctx is ctx else None for o in outputs
+        ]
+        recorded = [i for i, shape in enumerate(ctx.output_shapes) if shape is not None]
+        ctx.only_output = recorded[0] if len(recorded) == 1 else None
+        if len(recorded) > 1:
+            _join(ctx, outputs, recorded)
         if anomaly.enabled:
             ctx.trace = anomaly.forward_trace()
         return outputs if isinstance(result, tuple) else outputs[0]
 
-    # ---- used by the backward loop ----------------------------------------------------------------------
-
-    def output_index(self, tensor):
-        """Which of this node's outputs ``tensor`` is."""
-        for i, ref in enumerate(self.outputs):
-            if ref is not None and ref() is tensor:
-                return i
-        raise RuntimeError(f"{self.name}: a gradient arrived for a tensor that is not its output")
-
-    def call_backward(self, grads, create_graph):
-        """Run the user's backward on Tensors; return one gradient (array, or Tensor) per input."""
-        self.check_versions()
-        grad_tensors = [self._grad_tensor(i, g, create_graph) for i, g in enumerate(grads)]
-        result = type(self).backward(self, *grad_tensors)
-        result = result if isinstance(result, tuple) else (result,)
-        if len(result) != len(self.inputs):
-            raise RuntimeError(
-                f"{self.name} returned an incorrect number of gradients (expected "
-                f"{len(self.inputs)}, got {len(result)}): return one per forward argument, None "
-                "for those that need none"
-            )
-        return tuple(self._checked_gradient(i, g, create_graph) for i, g in enumerate(result))
+    # ---- what the engine calls (through ``_through_protocol``) -----------------------------------------
 
     def _grad_tensor(self, i, grad, create_graph):
         """The gradient of output ``i`` as backward receives it: a Tensor, zeros, or None."""
@@ -303,8 +289,8 @@ class Function(Op):
             if not self.materialize_grads or self.output_shapes[i] is None:
                 return None
             shape, dtype = self.output_shapes[i]
-            return Tensor._make(self.xp.zeros(shape, dtype=dtype))
-        return grad if create_graph else Tensor._make(self.xp.asarray(grad))
+            return Tensor._make(self.backend.zeros(shape, dtype=dtype))
+        return grad if create_graph else Tensor._make(self.backend.asarray(grad))
 
     def _checked_gradient(self, i, grad, create_graph):
         """Gradient ``i`` as the engine takes it, after checking it fits forward's argument ``i``."""
@@ -320,7 +306,70 @@ class Function(Op):
                 f"{self.name}: backward returned a gradient different than None at position {i}, but "
                 f"the corresponding forward input was not a Tensor ({type(self.inputs[i]).__name__})"
             )
-        return grad if create_graph else grad.data
+        return grad if create_graph else grad._data
+
+
+def _through_protocol(ctx, grad):
+    """A Function's backward as the engine calls it (``ctx.backward(ctx, grad)``): the gradient of each
+    output as a Tensor (zeros for an output that got none), the user's backward, its results checked."""
+    if isinstance(grad, _OutputGradients):
+        grads = grad.grads
+    else:
+        grads = [grad if i == ctx.only_output else None for i in range(len(ctx.output_shapes))]
+    create_graph = ctx.graph_output is not None
+    result = type(ctx).backward(ctx, *(ctx._grad_tensor(i, g, create_graph) for i, g in enumerate(grads)))
+    result = result if isinstance(result, tuple) else (result,)
+    if len(result) != len(ctx.inputs):
+        raise RuntimeError(
+            f"{ctx.name} returned an incorrect number of gradients (expected {len(ctx.inputs)}, got "
+            f"{len(result)}): return one per forward argument, None for those that need none"
+        )
+    return tuple(ctx._checked_gradient(i, g, create_graph) for i, g in enumerate(result))
+
+
+def _join(ctx, outputs, recorded):
+    """Several outputs that carry gradients: each hands its gradient to one node of the Function
+    (a hidden empty tensor made by ``ctx``), where they add up slot by slot before backward runs once."""
+    node = Tensor._make(ctx.backend.zeros((0,)), True, ctx)
+    for i in recorded:
+        out = outputs[i]
+        op = FunctionOutput.__new__(FunctionOutput)
+        op.inputs, op.xp, op.seq, op.needs_input_grad = (node,), ctx.backend, ctx.seq, (True,)
+        op.function, op.index, op.count = ctx, i, len(outputs)
+        if ctx.previous and out in ctx.previous:  # a dirty input (mark_dirty): its earlier self
+            op.previous = {out: ctx.previous[out]}
+        out._ctx = op
+
+
+class FunctionOutput(Op):
+    """Output ``index`` of a user's Function with several outputs: passes its gradient on to the
+    Function's node, in the output's slot."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads = [None] * ctx.count
+        grads[ctx.index] = grad
+        return (_OutputGradients(grads),)
+
+    @property
+    def name(self):
+        return f"{self.function.name}[{self.index}]"
+
+
+class _OutputGradients:
+    """The gradients of a Function's outputs on their way to its node, one slot per output. Its
+    ``shape`` is the node's own (empty), so the engine adds them up like any other gradient."""
+
+    __slots__ = ("grads",)
+    shape = (0,)
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):
+        return _OutputGradients(
+            [a if b is None else b if a is None else a + b for a, b in zip(self.grads, other.grads)]
+        )
 
 
 class _SavedOutput:
@@ -353,7 +402,7 @@ def _record_output(ctx, args, out):
 
 def _saved_value(ctx, outputs, value):
     """A saved output is held weakly (see ``_SavedOutput``); a saved input as it is."""
-    if any(value is out for out in outputs) and value._ctx is ctx:
+    if any(value is out for out in outputs) and value._ctx is ctx:  # (before _join)
         return _SavedOutput(value)
     return value
 

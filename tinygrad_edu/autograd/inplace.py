@@ -18,12 +18,14 @@ version counter: that backward raises (``y = x.exp(); y += 1``), as in PyTorch.
 """
 
 # Set by the first in-place change recorded in a graph: until then the engine skips looking for
-# inputs changed since their consumer was recorded (a check on every edge of every backward).
+# inputs changed since their consumer was recorded (a check on every edge of every backward), and
+# ops are recorded without a sequence number (function.numbering).
 changes_recorded = False
 
 
 def change(tensor, op_name, compute):
     """Overwrite ``tensor`` with ``compute(earlier)`` (a Tensor of the new values), recorded in the graph."""
+    _note_change()  # before the new op is recorded: it must be numbered
     base, views = _base_and_views(tensor, op_name)
     earlier = _snapshot(tensor)
     new = _fitted(compute(earlier), tensor, op_name)
@@ -54,6 +56,7 @@ def became_output_of(tensor, ctx, args):
     earlier = _graph_place(tensor, tensor.data, tensor._vc)  # its values are already overwritten
     ctx.inputs = tuple(earlier if arg is tensor else arg for arg in ctx.inputs)
     _note_change()
+    ctx.seq = function.next_sequence_number()  # the newest op: forward recorded nothing
     ctx.previous = {**(ctx.previous or {}), tensor: earlier}
     tensor._ctx, tensor._requires_grad = ctx, True
     return tensor
@@ -122,7 +125,6 @@ def _become(tensor, new, earlier, copy=True):
     tensor._ctx, tensor._requires_grad = ctx, new._requires_grad
     if ctx is None:
         return
-    _note_change()
     ctx.previous = {tensor: earlier}
     if ctx.saved:  # an op that saved its own output (exp, sigmoid, ...) now finds it in the tensor
         ctx.saved = tuple(tensor.data if value is new.data else value for value in ctx.saved)
@@ -134,7 +136,7 @@ def _become(tensor, new, earlier, copy=True):
 
 def _note_change():
     global changes_recorded
-    changes_recorded = True
+    changes_recorded = function.numbering = True
 
 
 def _positions(base):
@@ -152,3 +154,4 @@ def _replay(views, tensor):
 
 from ..ops.movement import Expand, SetItem  # noqa: E402  (ops import the autograd package: a cycle)
 from ..tensor import Tensor  # noqa: E402
+from . import function  # noqa: E402
