@@ -23,8 +23,10 @@ Arrays keep the library's ops fast: no Tensor is built inside an op.
 ``Function`` — PyTorch's protocol, for ops that users write (``tg.autograd.Function``): ``forward``
 and ``backward`` receive and return Tensors, several outputs are allowed, and ``ctx`` has
 ``mark_dirty``, ``mark_non_differentiable``, ``set_materialize_grads`` and ``needs_input_grad``.
-The two meet in the engine: a ``Function`` is an ``Op`` whose ``apply`` wraps the user's Tensors and
-whose gradients are gathered from all its outputs before its backward runs once.
+The two meet without a special case in the engine: a ``Function`` is an ``Op`` whose ``apply`` runs
+the user's ``forward`` on Tensors and whose ``ctx.backward`` is ``_through_protocol`` (Tensors in,
+the user's ``backward``, checked gradients out). Several outputs hand their gradients to one hidden
+node of the Function (``FunctionOutput``), so its backward runs once with all of them.
 """
 
 import functools
