@@ -455,3 +455,24 @@ def test_a_hook_on_a_scalar_intermediate_gets_a_usable_tensor():
     y.register_hook(lambda grad: seen.append((grad + 1).item()))
     (y * 3.0).backward()
     assert seen == [4.0]
+
+
+def test_trace_backward_through_a_function_with_two_outputs():
+    class SinCos(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.sin(), x.cos()
+
+        @staticmethod
+        def backward(ctx, grad_sin, grad_cos):
+            (x,) = ctx.saved_tensors
+            return grad_sin * x.cos() - grad_cos * x.sin()
+
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    s, c = SinCos.apply(x)
+    trace = tg.viz.trace_backward((s * c).sum(), names={"x": x}, file=io.StringIO())
+    assert [step.op for step in trace] == ["SumBackward", "MulBackward"]
+    xd = np.array([1.0, 2.0])
+    np.testing.assert_allclose(x.grad.numpy(), np.cos(2 * xd))  # d/dx sin·cos = cos 2x
+    assert trace.leaves[0].grad_norm == pytest.approx(np.linalg.norm(np.cos(2 * xd)))

@@ -333,6 +333,7 @@ def _join(ctx, outputs, recorded):
     """Several outputs that carry gradients: each hands its gradient to one node of the Function
     (a hidden empty tensor made by ``ctx``), where they add up slot by slot before backward runs once."""
     node = Tensor._make(ctx.backend.zeros((0,)), True, ctx)
+    ctx.node = weakref.ref(node)  # weakly: the node holds ctx as its op
     for i in recorded:
         out = outputs[i]
         op = FunctionOutput.__new__(FunctionOutput)

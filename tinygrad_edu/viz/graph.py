@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 
 from ..autograd import engine
+from ..autograd.function import FunctionOutput
 from ..dtypes import float64
 from ..tensor import Tensor
 
@@ -367,7 +368,7 @@ def trace_backward(loss, file=None, retain_graph=False, names=None, params=None)
     handles = [
         tensor.register_hook(_step_recorder(tensor, labels, steps))
         for tensor in order
-        if tensor._ctx is not None
+        if tensor._ctx is not None and not _internal(tensor)
     ]
     try:
         loss.backward(retain_graph=retain_graph)
@@ -378,6 +379,14 @@ def trace_backward(loss, file=None, retain_graph=False, names=None, params=None)
     trace = BackwardTrace(steps, leaves)
     print(format_trace(trace), file=file)
     return trace
+
+
+def _internal(tensor):
+    """The outputs of a Function with several outputs meet at a hidden node of the Function; their
+    gradients travel there in slots, not as arrays, so the trace shows neither hop (nor that step)."""
+    ctx = tensor._ctx
+    node = getattr(ctx, "node", None)
+    return type(ctx) is FunctionOutput or (node is not None and node() is tensor)
 
 
 def _step_recorder(tensor, labels, steps):
