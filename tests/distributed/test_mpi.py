@@ -90,15 +90,18 @@ def test_ddp_one_message_per_backward_buckets_unused_parameters_buffers(mpi):
 def test_a_failing_rank_ends_the_job_naming_it(mpi, n):
     code, out, err, seconds = run_job(n, "fail")
     assert code != 0
-    assert "rank 1 of" in err and "boom on purpose" in err and "aborting the job because rank 1 failed" in err
+    report = f"exit {code}\nstdout:\n{out}\nstderr:\n{err}"
+    assert "rank 1 of" in err and "boom on purpose" in err, report
+    assert "aborting the job because rank 1 failed" in err, report
     assert "not reached" not in out
     assert seconds < 30, f"the job took {seconds:.0f} s to end"
 
 
 def test_a_hanging_rank_makes_the_collective_time_out(mpi):
-    code, _, err, seconds = run_job(2, "timeout")
+    code, out, err, seconds = run_job(2, "timeout")
     assert code != 0
-    assert "tg.distributed.all_reduce: rank 0 of 2 waited 1.5 s" in err and "timed out" in err
+    report = f"exit {code}\nstdout:\n{out}\nstderr:\n{err}"
+    assert "tg.distributed.all_reduce: rank 0 of 2 waited 1.5 s" in err and "timed out" in err, report
     assert seconds < 30, f"the job took {seconds:.0f} s to end (rank 1 sleeps 60 s)"
 
 

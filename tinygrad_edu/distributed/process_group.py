@@ -22,6 +22,7 @@ import ctypes
 import datetime
 import os
 import sys
+import time
 
 __all__ = [
     "GroupMember",
@@ -247,6 +248,9 @@ def _abort_on_uncaught_exception(exc_type, exc, tb):
     )
     sys.stderr.flush()
     sys.stdout.flush()
+    # The launcher forwards each rank's output through pipes it stops reading once the abort arrives:
+    # give it a moment to pass this report on first (without it, a loaded machine can lose it).
+    time.sleep(0.5)
     _state.mpi.COMM_WORLD.Abort(1)
 
 
