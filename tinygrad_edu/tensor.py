@@ -45,7 +45,16 @@ class Tensor:
     tensor([2., 4., 6.], shape=(3,), dtype=float32, device='cpu')
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_data", "_grad", "_hooks", "_requires_grad", "_retains_grad", "_vc")
+    __slots__ = (
+        "__weakref__",
+        "_ctx",
+        "_data",
+        "_grad",
+        "_hooks",
+        "_requires_grad",
+        "_retains_grad",
+        "_version_cell",
+    )
     __hash__ = object.__hash__  # tensors are dict keys by identity (== is elementwise)
     __array_priority__ = 1000  # cupy_array * tensor calls Tensor.__rmul__ (NumPy: see __array_ufunc__)
 
@@ -75,7 +84,7 @@ class Tensor:
             ) from None
         self._grad = None
         self._ctx = None
-        self._vc = [0]
+        self._version_cell = [0]
         self._hooks = None
         self._retains_grad = False
         self._requires_grad = False
@@ -90,7 +99,7 @@ class Tensor:
         t._requires_grad = requires_grad
         t._ctx = ctx
         t._grad = None
-        t._vc = [0] if version_cell is None else version_cell
+        t._version_cell = [0] if version_cell is None else version_cell
         t._hooks = None
         t._retains_grad = False
         return t
@@ -212,7 +221,7 @@ class Tensor:
     @property
     def _version(self):
         """How many times the data was modified in place (to catch stale saved values)."""
-        return self._vc[0]
+        return self._version_cell[0]
 
     @property
     def T(self):
@@ -364,7 +373,7 @@ class Tensor:
 
     def detach(self):
         """The same data, cut from the graph (shares memory and the version counter)."""
-        return Tensor._make(self._data, False, None, self._vc)
+        return Tensor._make(self._data, False, None, self._version_cell)
 
     def detach_(self):
         """Cut this tensor from the graph in place."""
@@ -783,11 +792,11 @@ class Tensor:
 
     def softmax(self, dim):
         """e^x / Σ e^x along ``dim`` (shifted by the max: stable for large logits)."""
-        return Softmax.apply(_floating(self), _dim(dim, self.ndim, "softmax"))
+        return SoftmaxOp.apply(_floating(self), _dim(dim, self.ndim, "softmax"))
 
     def log_softmax(self, dim):
         """log softmax along ``dim``, computed stably as x − logsumexp(x)."""
-        return LogSoftmax.apply(_floating(self), _dim(dim, self.ndim, "log_softmax"))
+        return LogSoftmaxOp.apply(_floating(self), _dim(dim, self.ndim, "log_softmax"))
 
     # ---- reductions -------------------------------------------------------------------------------------
 
@@ -1495,7 +1504,7 @@ def _view_as_dtype(tensor, dtype):
         raise RuntimeError(
             f"view: cannot view a {tensor.dtype} tensor of shape {tensor.shape} as {dtype}: {error}"
         ) from None
-    return Tensor._make(data, version_cell=tensor._vc)
+    return Tensor._make(data, version_cell=tensor._version_cell)
 
 
 def _zero_safe_root(total, p):
@@ -1545,7 +1554,7 @@ def _inplace(tensor, op, other, mutate, compute):
     requires grad it raises; on a tensor of the graph (or with an operand that requires grad) the
     tensor is changed to ``compute(old)`` and the change is recorded (``autograd/inplace.py``).
     """
-    if is_enabled() and (tensor._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
+    if is_grad_enabled() and (tensor._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
         if tensor._requires_grad and tensor._ctx is None:
             raise RuntimeError(
                 f"{op}: a leaf Variable that requires grad is being used in an in-place operation "
@@ -1558,7 +1567,7 @@ def _inplace(tensor, op, other, mutate, compute):
         given = f", other operand of shape {tuple(other.shape)}" if hasattr(other, "shape") else ""
         kind = IndexError if isinstance(error, IndexError) else RuntimeError  # t[4] = 1 on 3 elements
         raise kind(f"{op}: {error} (tensor of shape {tensor.shape}, dtype {tensor.dtype}{given})") from None
-    tensor._vc[0] += 1
+    tensor._version_cell[0] += 1
     return tensor
 
 
@@ -1611,7 +1620,7 @@ def where(condition, input, other):
 # The ops Tensor's methods call (imported last: they are built on Tensor).
 from .autograd import engine, inplace  # noqa: E402
 from .autograd.function import FunctionOutput  # noqa: E402
-from .autograd.grad_mode import is_enabled  # noqa: E402
+from .autograd.grad_mode import is_grad_enabled  # noqa: E402
 from .backend.generator import sampler  # noqa: E402
 from .hooks import RemovableHandle  # noqa: E402
 from .ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where  # noqa: E402
@@ -1641,4 +1650,4 @@ from .ops.elementwise import (  # noqa: E402
 )
 from .ops.linalg import MatMul  # noqa: E402
 from .ops.movement import Expand, Flip, Gather, Index, Permute, Repeat, Reshape, SetItem, SumTo  # noqa: E402
-from .ops.reduce import Amax, Amin, CumSum, LogSoftmax, LogSumExp, Mean, Prod, Softmax, Sum  # noqa: E402
+from .ops.reduce import Amax, Amin, CumSum, LogSoftmaxOp, LogSumExp, Mean, Prod, SoftmaxOp, Sum  # noqa: E402

@@ -1683,7 +1683,7 @@ op(
     lambda x, w: torch.nn.functional.linear(x, w),
 )
 
-# ---- convolution and pooling (ops/conv.py: Conv2d, MaxPool2d, AvgPool2d, Unfold, Fold) -------------------
+# ---- convolution and pooling (ops/conv.py: Convolution, MaxPooling, AvgPooling, Im2col, Col2im) ----
 
 op("F.conv2d", _conv2d(F), conv_case(), _conv2d(torch.nn.functional))
 op(

@@ -196,7 +196,7 @@ def _accumulate(tensor, grad, create_graph):
         tensor._grad = Tensor._make(held._data + grad)
     else:
         held._data += grad
-        held._vc[0] += 1
+        held._version_cell[0] += 1
 
 
 def _unshared(grad):

@@ -36,7 +36,7 @@ import weakref
 import numpy as np
 
 from . import anomaly
-from .grad_mode import is_enabled, no_grad
+from .grad_mode import is_grad_enabled, no_grad
 
 # Once a tensor of a graph has been changed in place, every op recorded from then on gets the next
 # number (those before keep the class default, −1). An op recorded before an in-place change of its
@@ -138,8 +138,8 @@ class Op:
         if type(out) is not xp.ndarray:  # NumPy turns 0-d results into scalars: keep arrays
             scalar, out = out, xp.asarray(out)
             ctx.saved = tuple(out if value is scalar else value for value in ctx.saved)
-        version = first._vc if ctx.view_of_input else None
-        if not (True in needs_grad and is_enabled()) or out.dtype.kind != "f":  # ints carry no grad
+        version = first._version_cell if ctx.view_of_input else None
+        if not (True in needs_grad and is_grad_enabled()) or out.dtype.kind != "f":  # ints carry no grad
             return Tensor._make(out, False, None, version)
         if numbering:
             ctx.seq = next_sequence_number()
@@ -260,7 +260,7 @@ class Function(Op):
         with no_grad():
             result = cls.forward(ctx, *args)
         outputs = result if isinstance(result, tuple) else (result,)
-        if not (any(ctx.needs_input_grad) and is_enabled()):
+        if not (any(ctx.needs_input_grad) and is_grad_enabled()):
             return result
         ctx.inputs = args
         ctx.backend = ctx.xp = next(a for a in args if isinstance(a, Tensor))._backend()
@@ -270,7 +270,9 @@ class Function(Op):
         outputs = tuple(_record_output(ctx, args, out) for out in outputs)
         ctx.saved = tuple(_saved_value(ctx, outputs, value) for value in ctx.saved)
         ctx.saved_versions = [
-            (t._vc, t._vc[0], t.shape) for t in ctx.saved if isinstance(t, (Tensor, _SavedOutput))
+            (t._version_cell, t._version_cell[0], t.shape)
+            for t in ctx.saved
+            if isinstance(t, (Tensor, _SavedOutput))
         ]
         ctx.output_shapes = [
             (o.shape, o.dtype) if isinstance(o, Tensor) and o._ctx is ctx else None for o in outputs
@@ -379,14 +381,19 @@ class _SavedOutput:
     """An output given to ``save_for_backward``, held without a reference cycle (output → node → output):
     the output itself while it lives, else its values."""
 
-    __slots__ = ("_vc", "data", "ref", "shape")
+    __slots__ = ("_version_cell", "data", "ref", "shape")
 
     def __init__(self, tensor):
-        self.ref, self.data, self._vc, self.shape = weakref.ref(tensor), tensor.data, tensor._vc, tensor.shape
+        self.ref, self.data, self._version_cell, self.shape = (
+            weakref.ref(tensor),
+            tensor.data,
+            tensor._version_cell,
+            tensor.shape,
+        )
 
     def unpack(self):
         tensor = self.ref()
-        return tensor if tensor is not None else Tensor._make(self.data, False, None, self._vc)
+        return tensor if tensor is not None else Tensor._make(self.data, False, None, self._version_cell)
 
 
 def _record_output(ctx, args, out):
@@ -396,7 +403,7 @@ def _record_output(ctx, args, out):
     if any(out is dirty for dirty in ctx.dirty):
         return inplace.became_output_of(out, ctx, args)
     if any(out is arg for arg in args):  # an input returned as it is: a new tensor on the same data
-        out = Tensor._make(out.data, False, None, out._vc)
+        out = Tensor._make(out.data, False, None, out._version_cell)
     differentiable = out.dtype.kind == "f" and not any(out is nd for nd in ctx.non_differentiable)
     out._requires_grad = differentiable
     out._ctx = ctx if differentiable else None
@@ -419,7 +426,7 @@ def once_differentiable(backward):
         with no_grad():
             result = backward(ctx, *grad_outputs)
         recorded = [g for g in grad_outputs if isinstance(g, Tensor) and g._requires_grad]
-        if not (is_enabled() and recorded):
+        if not (is_grad_enabled() and recorded):
             return result
         many = isinstance(result, tuple)
         marked = tuple(
@@ -463,7 +470,7 @@ def _saved_versions(saved, args, result):
             data = tensor._data
             for value in saved:
                 if value is data:
-                    records.append((tensor._vc, tensor._vc[0], data.shape))
+                    records.append((tensor._version_cell, tensor._version_cell[0], data.shape))
                     break
     return records
 

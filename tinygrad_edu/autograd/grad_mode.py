@@ -8,12 +8,9 @@ import contextvars
 import functools
 
 _grad_enabled = contextvars.ContextVar("tinygrad_edu_grad_enabled", default=True)
-is_enabled = _grad_enabled.get  # the hot path reads this directly
-
-
-def is_grad_enabled():
-    """True when new operations are being recorded for backward."""
-    return _grad_enabled.get()
+# ``is_grad_enabled()``: True when new operations are being recorded for backward. It is the context
+# variable's own ``get``, no Python function around it: every op calls it.
+is_grad_enabled = _grad_enabled.get
 
 
 # The modes to restore on leaving each ``with`` block, innermost last. It lives in the context (each

@@ -53,7 +53,7 @@ def became_output_of(tensor, ctx, args):
             f"{name}: a view (shape {tensor.shape}) was marked dirty; changing views in place inside a "
             "custom Function is not supported — mark_dirty the base tensor, or clone the view first"
         )
-    earlier = _graph_place(tensor, tensor.data, tensor._vc)  # its values are already overwritten
+    earlier = _graph_place(tensor, tensor.data, tensor._version_cell)  # its values are already overwritten
     ctx.inputs = tuple(earlier if arg is tensor else arg for arg in ctx.inputs)
     _note_change()
     ctx.seq = function.next_sequence_number()  # the newest op: forward recorded nothing
@@ -71,7 +71,12 @@ def _base_and_views(tensor, op_name):
     base = tensor
     while True:
         ctx = base._ctx
-        if ctx is None or not ctx.view_of_input or ctx.inputs is None or ctx.inputs[0]._vc is not base._vc:
+        if (
+            ctx is None
+            or not ctx.view_of_input
+            or ctx.inputs is None
+            or ctx.inputs[0]._version_cell is not base._version_cell
+        ):
             break
         views.append(ctx)
         base = ctx.inputs[0]
@@ -120,7 +125,7 @@ def _become(tensor, new, earlier, copy=True):
     """``tensor`` takes ``new``'s values (in its own buffer) and ``new``'s place as an op's output."""
     if copy:
         tensor.data[...] = new.data
-        tensor._vc[0] += 1
+        tensor._version_cell[0] += 1
     ctx = new._ctx
     tensor._ctx, tensor._requires_grad = ctx, new._requires_grad
     if ctx is None:
@@ -129,7 +134,9 @@ def _become(tensor, new, earlier, copy=True):
     if ctx.saved:  # an op that saved its own output (exp, sigmoid, ...) now finds it in the tensor
         ctx.saved = tuple(tensor.data if value is new.data else value for value in ctx.saved)
         ctx.saved_versions = [
-            (tensor._vc, tensor._vc[0], shape) if cell is new._vc else (cell, version, shape)
+            (tensor._version_cell, tensor._version_cell[0], shape)
+            if cell is new._version_cell
+            else (cell, version, shape)
             for cell, version, shape in ctx.saved_versions
         ]
 

@@ -73,7 +73,9 @@ class _Buffer:
         """Make the tensor hold what MPI wrote (a no-op when MPI wrote into the tensor itself)."""
         if self.copied:
             self.tensor.data[...] = self.to_tensor_memory(self.array)
-        self.tensor._vc[0] += 1  # changed in place: a graph that saved the old values must not use them
+        self.tensor._version_cell[0] += (
+            1  # changed in place: a graph that saved the old values must not use them
+        )
 
     def to_tensor_memory(self, array):
         """``array`` (from a buffer like this one) moved to the tensor's device."""
@@ -231,7 +233,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         rows = [receive[i] for i in range(group.size)]
     for out, row in zip(tensor_list, rows):
         out.data[...] = send.to_tensor_memory(row)
-        out._vc[0] += 1
+        out._version_cell[0] += 1
     return _done(async_op)
 
 

@@ -693,11 +693,11 @@ backward is a vector-Jacobian product:  dx = y · (dy − Σ dy·y), the sum alo
 Forward saved (out,) and stored ctx.axis. Return (gradient, None).
 
 Hint: the Jacobian is diag(y) − y yᵀ; multiply it by dy without building it.""",
-    [Piece("softmax_backward", reduce.Softmax.backward)],
+    [Piece("softmax_backward", reduce.SoftmaxOp.backward)],
 )
 def grade_softmax(path, module):
     cases = _axis_cases(rng_for("softmax"))
-    checks.check_op(path, module, reduce.Softmax, {"backward": "softmax_backward"}, cases, ["x", "axis"])
+    checks.check_op(path, module, reduce.SoftmaxOp, {"backward": "softmax_backward"}, cases, ["x", "axis"])
 
 
 @exercise(
@@ -711,12 +711,12 @@ y = log_softmax(x) = x − log Σ eˣ along axis:   dx = dy − softmax(x) · Σ
 and softmax(x) = e^y. Forward saved (out,), the output y, and stored ctx.axis. Return (gradient, None).
 
 Hint: the derivative of log Σ eˣ is softmax(x).""",
-    [Piece("log_softmax_backward", reduce.LogSoftmax.backward)],
+    [Piece("log_softmax_backward", reduce.LogSoftmaxOp.backward)],
 )
 def grade_log_softmax(path, module):
     cases = _axis_cases(rng_for("log_softmax"))
     checks.check_op(
-        path, module, reduce.LogSoftmax, {"backward": "log_softmax_backward"}, cases, ["x", "axis"]
+        path, module, reduce.LogSoftmaxOp, {"backward": "log_softmax_backward"}, cases, ["x", "axis"]
     )
 
 

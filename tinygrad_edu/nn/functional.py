@@ -17,8 +17,8 @@ import numbers
 
 from ..backend.generator import sampler
 from ..factories import arange
-from ..ops.conv import AvgPool2d, Conv2d, Fold, MaxPool2d, Unfold, Window, im2col
-from ..ops.linalg import Linear
+from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col
+from ..ops.linalg import Affine
 from ..ops.loss import BinaryCrossEntropy, SoftmaxCrossEntropy
 from ..ops.movement import Pad
 from ..tensor import Tensor, _promoted, _same_float_dtype, where
@@ -211,7 +211,7 @@ def linear(input, weight, bias=None):
     input, weight = _promoted(input, weight)
     if bias is not None and bias.dtype != input.dtype:
         bias = bias.to(input.dtype)
-    return Linear.apply(input, weight, bias)
+    return Affine.apply(input, weight, bias)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, *, _op="embedding"):
@@ -327,7 +327,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if isinstance(padding, str):
         x, padding = _string_padding(x, padding, kernel, stride, dilation)
     window = _window("conv2d", x, kernel, stride, padding, dilation)
-    out = Conv2d.apply(x, weight, bias, window, int(groups))
+    out = Convolution.apply(x, weight, bias, window, int(groups))
     return out.squeeze(0) if unbatched else out
 
 
@@ -358,7 +358,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         "max_pool2d", x, kernel_size, kernel_size if stride is None else stride, padding, dilation
     )
     _check_half_kernel("max_pool2d", window)
-    out = MaxPool2d.apply(x, window)
+    out = MaxPooling.apply(x, window)
     return out.squeeze(0) if unbatched else out
 
 
@@ -390,7 +390,7 @@ def avg_pool2d(
         xp = x._backend()
         ones = xp.ones((1, 1) + x.shape[2:], dtype=x.dtype)
         divisor = xp.sum(im2col(xp, ones, window), axis=(2, 3))
-    out = AvgPool2d.apply(x, window, divisor)
+    out = AvgPooling.apply(x, window, divisor)
     return out.squeeze(0) if unbatched else out
 
 
@@ -399,7 +399,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     _require_tensor(input, "unfold", "input")
     x, unbatched = _batched(input, "unfold")
     window = _window("unfold", x, kernel_size, stride, padding, dilation)
-    cols = Unfold.apply(x, window)
+    cols = Im2col.apply(x, window)
     n, c, kh, kw, oh, ow = cols.shape
     out = cols.reshape(n, c * kh * kw, oh * ow)
     return out.squeeze(0) if unbatched else out
@@ -422,7 +422,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
             f"kernel {(kh, kw)}: expected (N, C·{kh * kw}, {oh * ow})"
         )
     channels = rows // (kh * kw)
-    out = Fold.apply(cols.reshape(n, channels, kh, kw, oh, ow), (n, channels, height, width), window)
+    out = Col2im.apply(cols.reshape(n, channels, kh, kw, oh, ow), (n, channels, height, width), window)
     return out.squeeze(0) if unbatched else out
 
 

@@ -40,7 +40,7 @@ class Parameter(Tensor):
             data = Tensor(data)
         # Share the data (and so its version counter) like ``data.detach()``, as PyTorch does.
         self.data = data.data
-        self._vc = data._vc
+        self._version_cell = data._version_cell
         self._ctx = None
         self._grad = None
         self._hooks = None
@@ -356,7 +356,9 @@ class Module:
                     new = convert(t.data)
                     if new is not t.data:
                         t.data = new
-                        t._vc[0] += 1  # a graph that saved the old array must not run backward on it
+                        t._version_cell[0] += (
+                            1  # a graph that saved the old array must not run backward on it
+                        )
         return self
 
     def to(self, *args, device=None, dtype=None):

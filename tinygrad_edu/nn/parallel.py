@@ -207,5 +207,5 @@ def _average_bucket(params, group):
                 p.grad = Tensor._make(mean)
             else:
                 p.grad.data[...] = mean
-                p.grad._vc[0] += 1
+                p.grad._version_cell[0] += 1
         offset += n

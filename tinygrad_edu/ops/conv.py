@@ -8,7 +8,7 @@ an array of shape (N, C, kh, kw, OH, OW). A loop over the kh·kw taps does it wi
 - max pooling takes the max over the kh·kw taps, average pooling their mean.
 
 Backward runs the same taps in reverse: ``col2im`` adds each tap's gradient back onto the pixels it
-came from (pixels shared by overlapping windows add up). ``Unfold`` (im2col) and ``Fold`` (col2im)
+came from (pixels shared by overlapping windows add up). ``Im2col`` and ``Col2im``
 are each other's adjoint, so each is the other's backward; every backward below is written with
 them, operators and ``ctx.xp`` functions, which makes all these ops differentiable to any order.
 """
@@ -86,24 +86,24 @@ def _pad_image(xp, x, padding, fill):
     return framed
 
 
-# ---- unfold / fold as ops: arrays for a plain backward, Tensors (the op itself) under create_graph --------
+# ---- im2col / col2im as ops: arrays for a plain backward, Tensors (the op itself) under create_graph --------
 
 
-def unfold(xp, x, window):
-    """``im2col`` of an array, or the ``Unfold`` op of a Tensor (a backward being recorded)."""
+def to_columns(xp, x, window):
+    """``im2col`` of an array, or the ``Im2col`` op of a Tensor (a backward being recorded)."""
     if isinstance(x, Tensor):
-        return Unfold.apply(x, window)
+        return Im2col.apply(x, window)
     return im2col(xp, x, window)
 
 
-def fold(xp, cols, image_shape, window):
-    """``col2im`` of an array, or the ``Fold`` op of a Tensor (a backward being recorded)."""
+def from_columns(xp, cols, image_shape, window):
+    """``col2im`` of an array, or the ``Col2im`` op of a Tensor (a backward being recorded)."""
     if isinstance(cols, Tensor):
-        return Fold.apply(cols, image_shape, window)
+        return Col2im.apply(cols, image_shape, window)
     return col2im(xp, cols, image_shape, window)
 
 
-class Unfold(Op):
+class Im2col(Op):
     """cols = im2col(x), shape (N, C, kh, kw, OH, OW);  dx = col2im(dcols)."""
 
     @staticmethod
@@ -113,10 +113,10 @@ class Unfold(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return fold(ctx.xp, grad, ctx.image_shape, ctx.window), None
+        return from_columns(ctx.xp, grad, ctx.image_shape, ctx.window), None
 
 
-class Fold(Op):
+class Col2im(Op):
     """x = col2im(cols) (sum of the overlapping taps);  backward: dcols = im2col(dx)."""
 
     @staticmethod
@@ -126,13 +126,13 @@ class Fold(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return unfold(ctx.xp, grad, ctx.window), None, None
+        return to_columns(ctx.xp, grad, ctx.window), None, None
 
 
 # ---- convolution -----------------------------------------------------------------------------------------
 
 
-class Conv2d(Op):
+class Convolution(Op):
     """y = W ⋆ x + b as one product per group: y[n, g] = W[g] (O/G, K) @ cols[n, g] (K, OH·OW),
     with K = C/G · kh · kw;  dW = Σₙ dy · colsᵀ,  dcols = Wᵀ · dy → dx = col2im(dcols),  db = Σ dy.
 
@@ -158,14 +158,14 @@ class Conv2d(Op):
         x, weight, cols = ctx.saved_tensors
         xp, groups, window = ctx.xp, ctx.groups, ctx.window
         if isinstance(grad, Tensor):  # recording the backward: rebuild the columns as an op of x
-            cols = Unfold.apply(x, window)
+            cols = Im2col.apply(x, window)
         n, out_channels, oh, ow = grad.shape
         dy = xp.reshape(grad, (n, groups, out_channels // groups, oh * ow))  # (N, G, O/G, L)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
             w = _grouped_weight(xp, weight, groups)  # (G, O/G, K)
             grad_cols = xp.swapaxes(w, -1, -2) @ dy  # (N, G, K, L)
-            grad_x = fold(xp, xp.reshape(grad_cols, cols.shape), x.shape, window)
+            grad_x = from_columns(xp, xp.reshape(grad_cols, cols.shape), x.shape, window)
         if ctx.needs_input_grad[1]:
             per_image = dy @ xp.swapaxes(_grouped_cols(xp, cols, groups), -1, -2)  # (N, G, O/G, K)
             grad_weight = xp.reshape(xp.sum(per_image, axis=0), weight.shape)
@@ -188,7 +188,7 @@ def _grouped_cols(xp, cols, groups):
 # ---- pooling -------------------------------------------------------------------------------------------
 
 
-class MaxPool2d(Op):
+class MaxPooling(Op):
     """y = the max of each window (padding counts as −∞);  dx = dy at the window's first maximum
     (PyTorch's choice among ties), added up where windows overlap.
 
@@ -222,10 +222,10 @@ class MaxPool2d(Op):
         n, c, oh, ow = grad.shape
         kh, kw = ctx.window.kernel
         taps = xp.where(winner, xp.reshape(grad, (n, c, 1, oh, ow)), 0)  # dy to the winning tap only
-        return fold(xp, xp.reshape(taps, (n, c, kh, kw, oh, ow)), ctx.image_shape, ctx.window), None
+        return from_columns(xp, xp.reshape(taps, (n, c, kh, kw, oh, ow)), ctx.image_shape, ctx.window), None
 
 
-class AvgPool2d(Op):
+class AvgPooling(Op):
     """y = Σ window / divisor (kh·kw, or a count per output position);  dx = dy / divisor, spread
     evenly over the window and added up where windows overlap."""
 
@@ -243,7 +243,7 @@ class AvgPool2d(Op):
         kh, kw = ctx.window.kernel
         share = xp.reshape(grad / ctx.divisor, (n, c, 1, 1, oh, ow))
         cols = xp.broadcast_to(share, (n, c, kh, kw, oh, ow))
-        return fold(xp, cols, ctx.image_shape, ctx.window), None, None
+        return from_columns(xp, cols, ctx.image_shape, ctx.window), None, None
 
 
 from ..tensor import Tensor  # noqa: E402  (Tensor's module imports the ops: a cycle)

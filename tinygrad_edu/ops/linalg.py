@@ -24,7 +24,7 @@ class MatMul(Op):
         return grad_a, grad_b
 
 
-class Linear(Op):
+class Affine(Op):
     """y = x Wᵀ + b, with W of shape (out, in) as in PyTorch;  dx = dy W, dW = dyᵀ x, db = Σ dy.
 
     One op instead of transpose, matmul and add (PyTorch's ``addmm``): the weight's gradient comes

@@ -163,7 +163,7 @@ class LogSumExp(Op):
         return _kept(xp, grad, x.shape, ctx.axis, ctx.keepdims) * xp.exp(x - out), None, None
 
 
-class Softmax(Op):
+class SoftmaxOp(Op):
     """y = e^x / Σ e^x along axis;  dx = y · (dy − Σ dy·y)."""
 
     @staticmethod
@@ -181,7 +181,7 @@ class Softmax(Op):
         return out * (grad - ctx.xp.sum(grad * out, axis=ctx.axis, keepdims=True)), None
 
 
-class LogSoftmax(Op):
+class LogSoftmaxOp(Op):
     """y = x − logsumexp(x) along axis;  dx = dy − e^y · Σ dy."""
 
     @staticmethod

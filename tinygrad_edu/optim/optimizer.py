@@ -306,7 +306,7 @@ def buffer_like(param, fill=0.0):
 
 def _mark_modified(param):
     """Bump the version counter, as any in-place change does: graphs that saved ``param`` refuse backward."""
-    param._vc[0] += 1
+    param._version_cell[0] += 1
 
 
 def _as_index(key):
