@@ -251,7 +251,9 @@ MISTAKES = {
     ),
     "sgd": (
         """
-        def sgd(xp, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
+        def sgd(xp, param, grad, momentum_buffer=None, *, lr, momentum, dampening, weight_decay, nesterov,
+                maximize):
+            buf = momentum_buffer
             if momentum:
                 if buf is None:
                     buf = xp.array(grad)
@@ -260,7 +262,7 @@ MISTAKES = {
                     buf += grad
                 grad = buf  # Nesterov forgotten
             param -= lr * grad
-            return buf
+            return {"momentum_buffer": buf}
         """,
         [
             "SGD(lr=0.05, momentum=0.9, nesterov=True), after step 1 of 50, parameter 0 (3,) at index (0,)",
@@ -269,15 +271,15 @@ MISTAKES = {
     ),
     "adagrad": (
         """
-        def adagrad(xp, param, grad, state_sum, *, step, lr, lr_decay, weight_decay, eps, maximize):
-            state_sum += grad * grad
-            param -= lr / (1 + (step - 1) * lr_decay) * grad / xp.sqrt(state_sum + 0.1)
+        def adagrad(xp, param, grad, sum, *, step, lr, lr_decay, weight_decay, eps, maximize):
+            sum += grad * grad
+            param -= lr / (1 + (step - 1) * lr_decay) * grad / xp.sqrt(sum + 0.1)
         """,
         ["Adagrad(lr=0.1), after step 1 of 50, parameter 0 (3,) at index (0,)"],
     ),
     "rmsprop": (
         """
-        def rmsprop(xp, param, grad, square_avg, grad_avg, momentum_buffer, *, lr, alpha, eps,
+        def rmsprop(xp, param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha, eps,
                     weight_decay, momentum, centered, maximize):
             square_avg = alpha * square_avg + (1 - alpha) * grad * grad  # a new array: the state is lost
             param -= lr * grad / (xp.sqrt(square_avg) + eps)
@@ -289,7 +291,7 @@ MISTAKES = {
     ),
     "adam": (
         """
-        def adam(xp, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, eps,
+        def adam(xp, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, step, lr, betas, eps,
                  weight_decay, amsgrad, maximize, decoupled_weight_decay):
             beta1, beta2 = betas
             exp_avg *= beta1

@@ -15,7 +15,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import backend
 
-from .grading import Failure, function, learner_code, patched
+from .grading import Failure, formula_patched, function, learner_code, patched
 
 ACCURACY = 0.90
 
@@ -99,8 +99,8 @@ def plugs(exercise, module, calls):
             yield patched(getattr(library_module, owner_name), "get_lr", fn)
         elif owner_name:  # an op's forward or backward
             yield patched(getattr(library_module, owner_name), attribute, staticmethod(fn))
-        else:  # a function of a module: engine, optimizer, finite differences
-            yield patched(library_module, attribute, fn)
+        else:  # a function of a module: engine, optimizer formula (and its class), finite differences
+            yield formula_patched(library_module, attribute, fn)
 
 
 def _counted(fn, name, calls):

@@ -862,7 +862,8 @@ OPTIM_INTRO = """\
 The optimizer classes of tg.optim keep the parameter groups and the state; each update rule is a
 short function of arrays, called once per parameter per step. Write that function: it must change
 `param` and the state buffers in place (param -= ..., buf *= ...), because the optimizer passes the
-very arrays it keeps. Keyword arguments the grader always sets to 0 or False (weight_decay,
+very arrays it keeps; it gets its arguments by name (the state buffers under the names the
+optimizer's state uses). Keyword arguments the grader always sets to 0 or False (weight_decay,
 dampening, maximize, amsgrad, ...) may be ignored.
 
 The grader runs the library's optimizer with your function for 50 steps and compares the
@@ -876,13 +877,14 @@ parameters after every step with the library's own."""
     OPTIM_INTRO
     + """
 
-sgd(xp, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize) -> buf
+sgd(xp, param, grad, momentum_buffer=None, *, lr, momentum, dampening, weight_decay, nesterov, maximize)
+    -> {"momentum_buffer": b}
 
-    b ← μ·b + g   (at the first step, when buf is None: b = a copy of g)
+    b ← μ·b + g   (at the first step, when momentum_buffer is None: b = a copy of g)
     g ← g + μ·b   with nesterov=True, else g ← b
     θ ← θ − γ·g
-With momentum = 0, skip the buffer: θ ← θ − γ·g, and return buf unchanged. Return the buffer
-(the optimizer stores the one you return at the first step).
+With momentum = 0, skip the buffer: θ ← θ − γ·g. Return {"momentum_buffer": b} (None without
+momentum): the optimizer stores the buffer you return at the first step.
 
 Hint: the first step's buffer must be a copy (xp.array(grad)): later steps change it in place.""",
     [Piece("sgd", sgd_module.sgd)],
@@ -898,8 +900,8 @@ def grade_sgd(path, module):
     ]
     library = sgd_module.sgd
 
-    def heavy_ball_for_nesterov(xp, param, grad, buf, *, nesterov, **kw):
-        return library(xp, param, grad, buf, nesterov=False, **kw)
+    def heavy_ball_for_nesterov(*args, nesterov, **kw):
+        return library(*args, nesterov=False, **kw)
 
     variants = [("that is plain momentum: with nesterov=True the step uses g + μ·b", heavy_ball_for_nesterov)]
     checks.check_optimizer(path, module, "sgd", sgd_module, configs, variants)
@@ -912,10 +914,10 @@ def grade_sgd(path, module):
     OPTIM_INTRO
     + """
 
-adagrad(xp, param, grad, state_sum, *, step, lr, lr_decay, weight_decay, eps, maximize)
+adagrad(xp, param, grad, sum, *, step, lr, lr_decay, weight_decay, eps, maximize)
 
     γₜ = γ / (1 + (t − 1)·η)      (η = lr_decay, t = step, counted from 1)
-    G ← G + g²                    (G = state_sum, a running sum per coordinate)
+    G ← G + g²                    (G = sum, a running sum per coordinate: PyTorch's state name)
     θ ← θ − γₜ · g / (√G + ε)
 
 Hint: ε is added after the square root.""",
@@ -936,7 +938,7 @@ def grade_adagrad(path, module):
     OPTIM_INTRO
     + """
 
-rmsprop(xp, param, grad, square_avg, grad_avg, momentum_buffer, *, lr, alpha, eps, weight_decay,
+rmsprop(xp, param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha, eps, weight_decay,
         momentum, centered, maximize)
 
     v ← α·v + (1 − α)·g²          (v = square_avg, a moving average of squared gradients)
@@ -961,7 +963,7 @@ def grade_rmsprop(path, module):
     OPTIM_INTRO
     + """
 
-adam(xp, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, eps, weight_decay,
+adam(xp, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, step, lr, betas, eps, weight_decay,
      amsgrad, maximize, decoupled_weight_decay)
 
     m ← β₁·m + (1 − β₁)·g          (exp_avg)

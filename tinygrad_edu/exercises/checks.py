@@ -17,7 +17,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import backend
 
-from .grading import LearnerError, compare, function, learner_code, patched, shapes_text
+from .grading import LearnerError, compare, formula_patched, function, learner_code, patched, shapes_text
 
 WRONG_SIGN = "wrong sign: compare your formula's sign with the derivative's"
 FORGOT_GRAD = (
@@ -214,12 +214,12 @@ def check_optimizer(path, module, name, owner, configs, variants=()):
         wrong = []
         for hint, variant in variants:
             try:
-                with patched(owner, name, variant):
+                with formula_patched(owner, name, variant):
                     wrong.append((hint, trajectory(make)))
             except (ArithmeticError, ValueError):  # a mistake that breaks at once has no trajectory
                 continue
         start = [p.detach().numpy() for p in _problem()[0]]
-        with learner_code(path), patched(owner, name, mine):
+        with learner_code(path), formula_patched(owner, name, mine):
             got = trajectory(make)
         for step, (e_params, g_params) in enumerate(zip(expected, got), 1):
             for k, (e, g) in enumerate(zip(e_params, g_params)):

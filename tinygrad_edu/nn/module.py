@@ -18,6 +18,7 @@ from .. import backend as _backends
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..hooks import RemovableHandle
+from ..optim.optimizer import zero_grad_of
 from ..tensor import Tensor
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -330,20 +331,9 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        """Reset the gradients of every parameter: to None (default), or to zeros in place."""
-        for param in self.parameters():
-            grad = param.grad
-            if grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-                continue
-            if grad.grad_fn is not None:  # a gradient recorded with create_graph=True
-                grad.detach_()
-            else:
-                grad.requires_grad_(False)
-            with no_grad():
-                grad.zero_()
+        """Reset the gradients of every parameter: to None (default), or to zeros in place
+        (PyTorch's semantics, shared with ``Optimizer.zero_grad``: see ``optim.optimizer.zero_grad_of``)."""
+        zero_grad_of(self.parameters(), set_to_none)
 
     # ---- devices and dtypes ------------------------------------------------------------------------------
 

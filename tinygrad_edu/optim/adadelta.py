@@ -1,6 +1,6 @@
 """``Adadelta``: steps from the ratio of two running RMS values, no learning rate needed (Zeiler 2012)."""
 
-from .optimizer import Optimizer, buffer_like
+from .optimizer import Optimizer, buffer_like, hyperparameters, in_interval, nonnegative
 
 
 def adadelta(xp, param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
@@ -41,28 +41,11 @@ class Adadelta(Optimizer):
         maximize: ascend the objective instead of descending it (g ← −g first). Default False.
     """
 
+    update = staticmethod(adadelta)
+    rules = (nonnegative("lr", "eps", "weight_decay"), in_interval("rho", 0, 1, closed=True))
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr", "eps", "weight_decay")
-        self._check_between(group, "rho", 0, 1, include_high=True)
-
-    def _init_state(self, param, group):
+    def initial_state(self, param, group):
         return {"step": 0, "square_avg": buffer_like(param), "acc_delta": buffer_like(param)}
-
-    def _update(self, param, grad, state, group):
-        state["step"] += 1
-        adadelta(
-            param._backend(),
-            param.data,
-            grad,
-            state["square_avg"].data,
-            state["acc_delta"].data,
-            lr=group["lr"],
-            rho=group["rho"],
-            eps=group["eps"],
-            weight_decay=group["weight_decay"],
-            maximize=group["maximize"],
-        )

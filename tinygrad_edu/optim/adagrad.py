@@ -1,9 +1,9 @@
 """``Adagrad``: per-coordinate steps that shrink with the sum of squared gradients (Duchi et al. 2011)."""
 
-from .optimizer import Optimizer, buffer_like
+from .optimizer import Optimizer, buffer_like, hyperparameters, nonnegative
 
 
-def adagrad(xp, param, grad, state_sum, *, step, lr, lr_decay, weight_decay, eps, maximize):
+def adagrad(xp, param, grad, sum, *, step, lr, lr_decay, weight_decay, eps, maximize):
     """One Adagrad step on arrays (PyTorch's documented algorithm).
 
     γₜ = γ / (1 + (t−1)η);  G ← G + g²;  θ ← θ − γₜ · g / (√G + ε)
@@ -13,8 +13,8 @@ def adagrad(xp, param, grad, state_sum, *, step, lr, lr_decay, weight_decay, eps
     if weight_decay:
         grad = grad + weight_decay * param
     step_lr = lr / (1 + (step - 1) * lr_decay)
-    state_sum += grad * grad
-    std = xp.sqrt(state_sum)
+    sum += grad * grad
+    std = xp.sqrt(sum)
     std += eps
     param -= step_lr * grad / std
 
@@ -40,6 +40,9 @@ class Adagrad(Optimizer):
         maximize: ascend the objective instead of descending it (g ← −g first). Default False.
     """
 
+    update = staticmethod(adagrad)
+    rules = (nonnegative("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"),)
+
     def __init__(
         self,
         params,
@@ -51,33 +54,7 @@ class Adagrad(Optimizer):
         *,
         maximize=False,
     ):
-        defaults = dict(
-            lr=lr,
-            lr_decay=lr_decay,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            eps=eps,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
-
-    def _init_state(self, param, group):
+    def initial_state(self, param, group):
         return {"step": 0, "sum": buffer_like(param, group["initial_accumulator_value"])}
-
-    def _update(self, param, grad, state, group):
-        state["step"] += 1
-        adagrad(
-            param._backend(),
-            param.data,
-            grad,
-            state["sum"].data,
-            step=state["step"],
-            lr=group["lr"],
-            lr_decay=group["lr_decay"],
-            weight_decay=group["weight_decay"],
-            eps=group["eps"],
-            maximize=group["maximize"],
-        )

@@ -2,7 +2,7 @@
 
 import math
 
-from .optimizer import Optimizer, buffer_like
+from .optimizer import Optimizer, buffer_like, hyperparameters, in_interval, nonnegative
 
 
 def _folded_weight_decay(param, grad, lr, weight_decay, decoupled):
@@ -21,7 +21,7 @@ def adam(
     grad,
     exp_avg,
     exp_avg_sq,
-    max_exp_avg_sq,
+    max_exp_avg_sq=None,
     *,
     step,
     lr,
@@ -113,7 +113,7 @@ def nadam(
     scaled_lr = lr * root_correction2
     param -= (scaled_lr * (1 - mu) / (1 - mu_product)) * grad / denom  # Nesterov: today's gradient, ahead
     param -= (scaled_lr * mu_next / (1 - mu_product * mu_next)) * exp_avg / denom
-    return mu_product
+    return {"mu_product": mu_product}
 
 
 class Adam(Optimizer):
@@ -141,6 +141,9 @@ class Adam(Optimizer):
         decoupled_weight_decay: decay θ directly instead of through the gradient (AdamW). Default False.
     """
 
+    update = staticmethod(adam)
+    rules = (nonnegative("lr", "eps", "weight_decay"), in_interval("betas", 0, 1, pairwise=True))
+
     def __init__(
         self,
         params,
@@ -153,46 +156,13 @@ class Adam(Optimizer):
         maximize=False,
         decoupled_weight_decay=False,
     ):
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-            decoupled_weight_decay=decoupled_weight_decay,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr", "eps", "weight_decay")
-        self._check_betas(group)
-
-    def _init_state(self, param, group):
+    def initial_state(self, param, group):
         state = {"step": 0, "exp_avg": buffer_like(param), "exp_avg_sq": buffer_like(param)}
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = buffer_like(param)
         return state
-
-    def _update(self, param, grad, state, group):
-        state["step"] += 1
-        max_exp_avg_sq = state.get("max_exp_avg_sq")
-        adam(
-            param._backend(),
-            param.data,
-            grad,
-            state["exp_avg"].data,
-            state["exp_avg_sq"].data,
-            None if max_exp_avg_sq is None else max_exp_avg_sq.data,
-            step=state["step"],
-            lr=group["lr"],
-            betas=group["betas"],
-            eps=group["eps"],
-            weight_decay=group["weight_decay"],
-            amsgrad=group["amsgrad"],
-            maximize=group["maximize"],
-            decoupled_weight_decay=group["decoupled_weight_decay"],
-        )
 
 
 class AdamW(Adam):
@@ -255,32 +225,14 @@ class Adamax(Optimizer):
         maximize: ascend the objective instead of descending it (g ← −g first). Default False.
     """
 
+    update = staticmethod(adamax)
+    rules = Adam.rules
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False):
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr", "eps", "weight_decay")
-        self._check_betas(group)
-
-    def _init_state(self, param, group):
+    def initial_state(self, param, group):
         return {"step": 0, "exp_avg": buffer_like(param), "exp_inf": buffer_like(param)}
-
-    def _update(self, param, grad, state, group):
-        state["step"] += 1
-        adamax(
-            param._backend(),
-            param.data,
-            grad,
-            state["exp_avg"].data,
-            state["exp_inf"].data,
-            step=state["step"],
-            lr=group["lr"],
-            betas=group["betas"],
-            eps=group["eps"],
-            weight_decay=group["weight_decay"],
-            maximize=group["maximize"],
-        )
 
 
 class NAdam(Optimizer):
@@ -305,7 +257,8 @@ class NAdam(Optimizer):
         maximize: ascend the objective instead of descending it (g ← −g first). Default False.
     """
 
-    number_state = ("step", "mu_product")
+    update = staticmethod(nadam)
+    rules = (*Adam.rules, nonnegative("momentum_decay"))
 
     def __init__(
         self,
@@ -319,39 +272,7 @@ class NAdam(Optimizer):
         *,
         maximize=False,
     ):
-        defaults = dict(
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr", "eps", "weight_decay", "momentum_decay")
-        self._check_betas(group)
-
-    def _init_state(self, param, group):
+    def initial_state(self, param, group):
         return {"step": 0, "mu_product": 1.0, "exp_avg": buffer_like(param), "exp_avg_sq": buffer_like(param)}
-
-    def _update(self, param, grad, state, group):
-        state["step"] += 1
-        state["mu_product"] = nadam(
-            param._backend(),
-            param.data,
-            grad,
-            state["exp_avg"].data,
-            state["exp_avg_sq"].data,
-            step=state["step"],
-            mu_product=state["mu_product"],
-            lr=group["lr"],
-            betas=group["betas"],
-            eps=group["eps"],
-            weight_decay=group["weight_decay"],
-            momentum_decay=group["momentum_decay"],
-            decoupled_weight_decay=group["decoupled_weight_decay"],
-            maximize=group["maximize"],
-        )

@@ -5,19 +5,109 @@ each group with its own hyperparameters, missing ones filled from ``defaults``) 
 (a dict from each parameter *tensor itself* to its own dict of buffers, created at its first
 update). ``step()`` walks the groups and updates every parameter that has a ``.grad``, in place.
 
-A concrete optimizer defines two small methods (see ``sgd.py`` for the shortest example):
+There are two ways to write an optimizer.
 
-- ``_init_state(param, group)``: the fresh state dict of one parameter (zeros buffers, step 0);
-- ``_update(param, grad, state, group)``: one update of ``param.data`` from the gradient array,
-  written as a short function of arrays that mirrors the formula of the paper.
+**1. Declare it, and hand arrays to a formula** (every gradient method of the library; ``sgd.py``
+is the shortest). A subclass sets three things:
+
+- ``update``: the formula, a plain function of arrays that changes ``param`` (and its state
+  buffers) in place and mirrors the paper, e.g.
+  ``def adam(xp, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, step, lr, betas, ...)``.
+  ``step()`` calls it once per parameter with, *by name*, whatever its signature asks for:
+  ``xp`` (the array module), ``param`` and ``grad`` (the arrays), each entry of the parameter's
+  state (buffers as arrays; a state entry named ``step`` is first increased by one, so it counts
+  from 1) and each hyperparameter of the parameter's group. A buffer the state does not hold
+  arrives as the argument's default (None). The formula may return a dict of state entries to
+  store: a buffer it creates (SGD's momentum), a number it changes (NAdam's μ-product).
+- ``initial_state(param, group)``: the state of a parameter before its first update (zero
+  buffers from ``buffer_like``, ``"step": 0``), if it has any.
+- ``rules``: a tuple of ``Rule``s, checked for the defaults and for every group
+  (``nonnegative("lr", "eps")``, ``in_interval("beta", 0, 1)``, or a ``Rule`` of one's own).
+
+The constructor keeps PyTorch's signature and passes its arguments on as the defaults:
+``super().__init__(params, hyperparameters(locals()))``.
+
+**2. Override ``step(closure)``** for a method that is not one update per gradient: NAG needs the
+gradient at a look-ahead point, RandomSearch needs no gradient at all but many evaluations of the
+loss. Such a ``step`` uses the base's public helpers: ``params_and_groups()`` (every parameter
+with its group), ``state_of(param, group)`` (the state, created by ``initial_state`` on first use),
+``evaluate(closure)`` (the closure, with gradients enabled), ``update_each()`` (tier 1's update of
+every parameter that has a gradient) and ``mark_modified(param)`` (after writing ``param.data``
+directly, so that graphs which saved the parameter refuse a stale backward).
+
+A PyTorch-style optimizer (``super().__init__(params, defaults)``, then a ``step`` that walks
+``self.param_groups`` and writes ``self.state[p]``) is the second way too, and works unchanged.
 """
 
 import collections
+import functools
+import inspect
 import numbers
 
 from ..autograd import enable_grad, no_grad
 from ..dtypes import is_floating
 from ..tensor import Tensor
+
+
+class Rule:
+    """A check of the hyperparameters ``keys`` (a name or a tuple of names): ``test(value, group)``
+    must be true for each, else ``ValueError`` saying "must be ``text``" (formatted with the group's
+    hyperparameters, e.g. ``"in [1, {num_directions}]"``). A ``pairwise`` rule wants a pair and
+    tests each of its two values (``betas[1]``)."""
+
+    def __init__(self, keys, test, text, pairwise=False):
+        self.keys = (keys,) if isinstance(keys, str) else tuple(keys)
+        self.test = test
+        self.text = text
+        self.pairwise = pairwise
+
+
+def nonnegative(*keys):
+    """Each of ``keys`` is a number >= 0."""
+    return Rule(keys, lambda x, group: _is_number(x) and x >= 0, "a number >= 0")
+
+
+def in_interval(key, low, high, closed=False, pairwise=False):
+    """A number in [low, high), or in [low, high] if ``closed`` (a pair of them if ``pairwise``)."""
+    return Rule(
+        key,
+        lambda x, group: _is_number(x) and low <= x and (x <= high if closed else x < high),
+        f"in [{low}, {high}{']' if closed else ')'}",
+        pairwise,
+    )
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def hyperparameters(arguments):
+    """A constructor's ``locals()`` as its defaults dict: every argument but ``self`` and ``params``."""
+    return {k: v for k, v in arguments.items() if k not in ("self", "params", "__class__")}
+
+
+def buffer_like(param, fill=0.0):
+    """A state tensor shaped like ``param``, on its device, filled with ``fill``."""
+    xp = param._backend()
+    return Tensor._make(xp.full(param.shape, fill, dtype=param.dtype))
+
+
+def zero_grad_of(params, set_to_none=True):
+    """PyTorch's ``zero_grad`` of ``Optimizer`` and ``Module`` both: ``p.grad = None`` (default), or
+    zero the same grad tensor in place (detached first if it was built with ``create_graph=True``)."""
+    for param in params:
+        grad = param.grad
+        if grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+            continue
+        if grad.grad_fn is not None:
+            grad.detach_()
+        else:
+            grad.requires_grad_(False)
+        with no_grad():
+            grad.zero_()
 
 
 class Optimizer:
@@ -28,10 +118,13 @@ class Optimizer:
 
         opt = tg.optim.SGD([{"params": body.parameters()},
                             {"params": head.parameters(), "lr": 0.1}], lr=0.01, momentum=0.9)
+
+    A subclass declares ``update`` (its formula), ``initial_state`` and ``rules``, or overrides
+    ``step``: see the module's docstring.
     """
 
-    # State entries that are plain numbers (a step count), not tensors shaped like the parameter.
-    number_state = ("step",)
+    update = None  # the formula: a function of arrays (way 1); None for an optimizer that overrides step
+    rules = ()  # Rules of the hyperparameters
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -39,7 +132,7 @@ class Optimizer:
         # defaultdict(dict): a subclass's step may write self.state[p]["momentum_buffer"] straight away
         self.state = collections.defaultdict(dict)
         self.param_groups = []
-        self._check_hyperparameters(self.defaults)  # before the params, as PyTorch does
+        self.check_hyperparameters(self.defaults)  # before the params, as PyTorch does
         groups = _as_list(params, type(self).__name__)
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -48,18 +141,26 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    # ---- the hooks a concrete optimizer defines ------------------------------------------------------
-
-    def _check_hyperparameters(self, group):
-        """Raise ValueError for a bad hyperparameter of ``group`` (each optimizer checks its own)."""
-
-    def _init_state(self, param, group):
-        """The fresh state of ``param`` (buffers on the parameter's device)."""
+    def initial_state(self, param, group):
+        """The state of ``param`` before its first update (buffers on the parameter's device)."""
         return {}
 
-    def _update(self, param, grad, state, group):
-        """Update ``param.data`` in place from the gradient array ``grad``."""
-        raise NotImplementedError(f"{type(self).__name__} defines no _update (or override step)")  # abstract
+    def check_hyperparameters(self, group):
+        """Raise ValueError for a hyperparameter of ``group`` that breaks one of ``rules``."""
+        for rule in self.rules:
+            for key in (key for key in rule.keys if key in group):
+                value = group[key]
+                named = [(key, value)]
+                if rule.pairwise:
+                    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+                        self._refuse(key, value, "a pair")
+                    named = [(f"{key}[{i}]", v) for i, v in enumerate(value)]
+                for name, v in named:
+                    if not _passes(rule, v, group):
+                        self._refuse(name, v, rule.text.format_map(group))
+
+    def _refuse(self, name, value, text):
+        raise ValueError(f"{type(self).__name__}: invalid {name} {value!r} (must be {text})")
 
     # ---- the public API --------------------------------------------------------------------------------
 
@@ -68,28 +169,13 @@ class Optimizer:
 
         ``closure`` re-evaluates the model and returns the loss; it runs with gradients enabled.
         """
-        loss = self._evaluate(closure)
-        with no_grad():
-            for group in self.param_groups:
-                for param in group["params"]:
-                    if param.grad is not None:
-                        self._update(param, param.grad.data, self._state_of(param, group), group)
-                        _mark_modified(param)
+        loss = self.evaluate(closure)
+        self.update_each()
         return loss
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: ``p.grad = None`` (default), or fill them with zeros in place."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    if param.grad.grad_fn is not None:  # a grad built with create_graph=True
-                        param.grad = param.grad.detach()
-                    with no_grad():
-                        param.grad.zero_()
+        zero_grad_of((param for param, _ in self.params_and_groups()), set_to_none)
 
     def add_param_group(self, param_group):
         """Add a group of parameters with its own hyperparameters (e.g. a layer unfrozen later)."""
@@ -110,7 +196,7 @@ class Optimizer:
         seen = {p for g in self.param_groups for p in g["params"]}
         if any(p in seen for p in params):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group")
-        self._check_hyperparameters(group)
+        self.check_hyperparameters(group)
         self.param_groups.append(group)
 
     def state_dict(self):
@@ -150,7 +236,7 @@ class Optimizer:
                 f"{name}.load_state_dict: the state dict has {len(saved_groups)} parameter groups, "
                 f"the optimizer has {len(self.param_groups)}"
             )
-        params = []
+        pairs = []  # (param, its new group), in the order of the saved indices
         new_groups = []
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             if not isinstance(saved, dict) or "params" not in saved:
@@ -161,21 +247,20 @@ class Optimizer:
                     f"{name}.load_state_dict: parameter group {i} has {len(group['params'])} parameters, "
                     f"the state dict's has {count}"
                 )
-            params.extend(group["params"])
             hyper = {k: _plain_value(v, group.get(k)) for k, v in saved.items() if k != "params"}
             new_groups.append({**group, **hyper, "params": group["params"]})
+            pairs += [(param, new_groups[-1]) for param in group["params"]]
+        for group in new_groups:
+            self.check_hyperparameters(group)
         new_state = collections.defaultdict(dict)
         for key, entries in state_dict["state"].items():
             i = _as_index(key)
-            if i is None or not 0 <= i < len(params) or not isinstance(entries, dict):
+            if i is None or not 0 <= i < len(pairs) or not isinstance(entries, dict):
                 raise ValueError(
                     f"{name}.load_state_dict: state for parameter {key!r} ({type(entries).__name__}), "
-                    f"but the optimizer has parameters 0 to {len(params) - 1}"
+                    f"but the optimizer has parameters 0 to {len(pairs) - 1}"
                 )
-            new_state[params[i]] = {k: self._restored(params[i], k, v, i) for k, v in entries.items()}
-        for group in new_groups:
-            self._check_hyperparameters(group)
-        self._check_state_keys(new_groups, new_state)
+            new_state[pairs[i][0]] = self._restored_state(*pairs[i], entries, i)
         self.param_groups[:] = new_groups
         self.state = new_state
 
@@ -186,26 +271,77 @@ class Optimizer:
             lines += [f"    {key}: {value}" for key, value in sorted(group.items()) if key != "params"]
         return "\n".join(lines + [")"])
 
-    # ---- helpers for subclasses ------------------------------------------------------------------------
+    # ---- helpers for a step of one's own (way 2) -------------------------------------------------------
 
-    def _evaluate(self, closure):
+    def params_and_groups(self):
+        """Every parameter with its group: ``(param, group)`` pairs, in group order."""
+        return [(param, group) for group in self.param_groups for param in group["params"]]
+
+    def state_of(self, param, group):
+        """The state of ``param``, created by ``initial_state`` on its first use."""
+        state = self.state.get(param)
+        if not state:  # absent, or an empty dict that self.state[param] created
+            state = self.state[param] = self.initial_state(param, group)
+        return state
+
+    def evaluate(self, closure):
         """Run ``closure`` with gradients enabled (it usually calls ``backward``); None without one."""
         if closure is None:
             return None
         with enable_grad():
             return closure()
 
-    def _state_of(self, param, group):
-        """The state of ``param``, created on its first update."""
-        state = self.state.get(param)
-        if not state:  # absent, or an empty dict that self.state[param] created
-            state = self.state[param] = self._init_state(param, group)
-        return state
+    def update_each(self):
+        """Way 1's update: for each parameter with a gradient, call ``update`` with the arrays and
+        hyperparameters it names, store the state it returns, and mark the parameter modified."""
+        if self.update is None:
+            raise NotImplementedError(f"{type(self).__name__} defines no update formula (or override step)")
+        wants = _argument_names(self.update)
+        with no_grad():
+            for group in self.param_groups:
+                hyper = {key: group[key] for key in self.defaults}
+                for param in group["params"]:
+                    if param.grad is None:
+                        continue
+                    state = self.state_of(param, group)
+                    if "step" in state:
+                        state["step"] += 1
+                    arrays = {k: v.data if isinstance(v, Tensor) else v for k, v in state.items()}
+                    given = {"xp": param._backend(), "param": param.data, "grad": param.grad.data}
+                    given.update(arrays, **hyper)
+                    new_state = self.update(**(given if wants is None else _select(given, wants)))
+                    for key, value in (new_state or {}).items():
+                        if value is not None and value is not arrays.get(key):
+                            state[key] = value if _is_number(value) else Tensor._make(value)
+                    self.mark_modified(param)
 
-    def _restored(self, param, key, value, index):
+    @staticmethod
+    def mark_modified(param):
+        """Bump the version counter, as any in-place change does: graphs that saved ``param`` refuse
+        backward."""
+        param._version_cell[0] += 1
+
+    # ---- checkpoints ---------------------------------------------------------------------------------
+
+    def _restored_state(self, param, group, entries, index):
+        """The saved state of ``param`` as this optimizer keeps it; it must hold what this optimizer's
+        own state holds (an SGD state loaded into Adam lacks ``step``: fail now, not at the next step)."""
+        fresh = self.initial_state(param, group)
+        missing = sorted(set(fresh) - set(entries))
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: the state of parameter {index} lacks "
+                f"{missing} (it has {sorted(entries)}): was it saved by another optimizer?"
+            )
+        return {
+            k: self._restored(param, k, v, index, k == "step" or _is_number(fresh.get(k)))
+            for k, v in entries.items()
+        }
+
+    def _restored(self, param, key, value, index, is_number):
         """A saved state value as this optimizer keeps it: a number, or a tensor beside ``param``."""
         name = type(self).__name__
-        if key in self.number_state:
+        if is_number:
             number = _plain_value(value, None)
             if not _is_number(number):
                 raise ValueError(
@@ -228,45 +364,25 @@ class Optimizer:
         dtype = param.dtype if is_floating(value.dtype) else None
         return Tensor(value, dtype=dtype, device=param.device)  # a copy on the parameter's device
 
-    def _check_state_keys(self, groups, state):
-        """Each restored state must hold what this optimizer's own state holds (an SGD state loaded into
-        Adam lacks ``step`` and would fail only at the next ``step()``), so check it at load time."""
-        pairs = [(param, group) for group in groups for param in group["params"]]
-        for index, (param, group) in enumerate(pairs):
-            if param not in state:
-                continue
-            missing = sorted(set(self._init_state(param, group)) - set(state[param]))
-            if missing:
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: the state of parameter {index} lacks "
-                    f"{missing} (it has {sorted(state[param])}): was it saved by another optimizer?"
-                )
 
-    def _check(self, ok, what, value, rule):
-        """Raise ``ValueError("<Optimizer>: invalid <what> <value> (<rule>)")`` unless ``ok``."""
-        if not ok:
-            raise ValueError(f"{type(self).__name__}: invalid {what} {value!r} ({rule})")
+@functools.cache
+def _argument_names(formula):
+    """The names ``formula`` takes, or None if it takes ``**kwargs`` (then it gets everything)."""
+    parameters = inspect.signature(formula).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    return tuple(p.name for p in parameters)
 
-    def _check_nonnegative(self, group, *names):
-        """Each named hyperparameter is a number ≥ 0."""
-        for key in names:
-            if key not in group:
-                continue
-            value = group[key]
-            self._check(_is_number(value) and value >= 0, key, value, "must be a number >= 0")
 
-    def _check_between(self, group, key, low, high, include_high=False):
-        """The named hyperparameter is a number in [low, high) (or [low, high])."""
-        value = group[key]
-        ok = _is_number(value) and low <= value and (value <= high if include_high else value < high)
-        self._check(ok, key, value, f"must be in [{low}, {high}{']' if include_high else ')'}")
+def _passes(rule, value, group):
+    try:
+        return rule.test(value, group)
+    except (TypeError, IndexError):  # a value of the wrong kind (a number where a pair belongs)
+        return False
 
-    def _check_betas(self, group, key="betas"):
-        """A pair of coefficients, each in [0, 1)."""
-        betas = group[key]
-        self._check(isinstance(betas, (tuple, list)) and len(betas) == 2, key, betas, "must be a pair")
-        for i, beta in enumerate(betas):
-            self._check(_is_number(beta) and 0 <= beta < 1, f"{key}[{i}]", beta, "must be in [0, 1)")
+
+def _select(given, names):
+    return {name: given[name] for name in names if name in given}
 
 
 def _as_list(params, name):
@@ -298,27 +414,12 @@ def _check_param(param, name):
         raise ValueError(f"{name}: can only optimize floating-point tensors, got dtype {param.dtype}")
 
 
-def buffer_like(param, fill=0.0):
-    """A state tensor shaped like ``param``, on its device, filled with ``fill``."""
-    xp = param._backend()
-    return Tensor._make(xp.full(param.shape, fill, dtype=param.dtype))
-
-
-def _mark_modified(param):
-    """Bump the version counter, as any in-place change does: graphs that saved ``param`` refuse backward."""
-    param._version_cell[0] += 1
-
-
 def _as_index(key):
     """A state dict's parameter index (a file format may have turned it into a string), or None."""
     try:
         return int(key)
     except (TypeError, ValueError):
         return None
-
-
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _plain_value(value, like):

@@ -16,7 +16,7 @@ import math
 import numbers
 
 from ..autograd import no_grad
-from .optimizer import Optimizer, _mark_modified
+from .optimizer import Optimizer, Rule, hyperparameters, nonnegative
 
 
 class RandomSearch(Optimizer):
@@ -44,25 +44,33 @@ class RandomSearch(Optimizer):
         >>> loss = opt.step(lambda: loss_fn(model(x), y))     # 2·8 + 1 evaluations of the loss
     """
 
-    def __init__(self, params, lr=0.02, std=0.03, num_directions=8, top_k=None):
-        super().__init__(params, dict(lr=lr, std=std, num_directions=num_directions, top_k=top_k))
+    rules = (
+        nonnegative("lr"),
+        Rule("std", lambda std, group: std > 0, "a number > 0"),
+        Rule("num_directions", lambda n, group: _is_int(n) and n >= 1, "an int >= 1"),
+        Rule(
+            "top_k",
+            lambda k, group: k is None or (_is_int(k) and 1 <= k <= group["num_directions"]),
+            "None or in [1, {num_directions}]",
+        ),
+    )
 
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr")
-        std, n, k = group["std"], group["num_directions"], group["top_k"]
-        self._check(_is_int(n) and n >= 1, "num_directions", n, "must be an int >= 1")
-        self._check(k is None or (_is_int(k) and 1 <= k <= n), "top_k", k, f"must be None or in [1, {n}]")
-        self._check(isinstance(std, numbers.Real) and std > 0, "std", std, "must be a number > 0")
+    def __init__(self, params, lr=0.02, std=0.03, num_directions=8, top_k=None):
+        super().__init__(params, hyperparameters(locals()))
+
+    def check_hyperparameters(self, group):
+        super().check_hyperparameters(group)
         for key in ("num_directions", "top_k"):  # one set of directions serves every group
-            self._check(
-                group[key] == self.defaults[key], key, group[key], "must be the same in every parameter group"
-            )
+            if group[key] != self.defaults.get(key, group[key]):
+                raise ValueError(
+                    f"RandomSearch: invalid {key} {group[key]!r} (must be the same in every group)"
+                )
 
     def step(self, closure=None):
         """One random-search step; returns the loss at θ (before the step)."""
         if closure is None:
             raise RuntimeError("RandomSearch.step: pass a closure that returns the loss: opt.step(closure)")
-        params = [(param, group) for group in self.param_groups for param in group["params"]]
+        params = self.params_and_groups()
         with no_grad():
             loss = closure()
             origin = [param.data.copy() for param, _ in params]
@@ -78,7 +86,7 @@ class RandomSearch(Optimizer):
             for j, (param, group) in enumerate(params):
                 estimate = sum((plus[i] - minus[i]) * directions[i][j] for i in best)
                 param.data -= (group["lr"] / (len(best) * sigma)) * estimate
-                _mark_modified(param)
+                self.mark_modified(param)
         return loss
 
     def _random_direction(self, params):
@@ -92,7 +100,7 @@ class RandomSearch(Optimizer):
         """The closure's loss at θ + sign·σ·δ (set from the saved θ, so nothing drifts)."""
         for (param, group), theta, d in zip(params, origin, delta):
             param.data[...] = theta + (sign * group["std"]) * d
-            _mark_modified(param)
+            self.mark_modified(param)
         return float(closure())
 
     def _best_directions(self, plus, minus):

@@ -1,6 +1,6 @@
 """``RMSprop``: divide the gradient by a running RMS of recent gradients (Hinton, Coursera lecture 6e)."""
 
-from .optimizer import Optimizer, buffer_like
+from .optimizer import Optimizer, buffer_like, hyperparameters, nonnegative
 
 
 def rmsprop(
@@ -8,8 +8,8 @@ def rmsprop(
     param,
     grad,
     square_avg,
-    grad_avg,
-    momentum_buffer,
+    grad_avg=None,
+    momentum_buffer=None,
     *,
     lr,
     alpha,
@@ -69,6 +69,9 @@ class RMSprop(Optimizer):
         maximize: ascend the objective instead of descending it (g ← −g first). Default False.
     """
 
+    update = staticmethod(rmsprop)
+    rules = (nonnegative("lr", "alpha", "eps", "weight_decay", "momentum"),)
+
     def __init__(
         self,
         params,
@@ -81,43 +84,12 @@ class RMSprop(Optimizer):
         *,
         maximize=False,
     ):
-        defaults = dict(
-            lr=lr,
-            alpha=alpha,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum=momentum,
-            centered=centered,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr", "alpha", "eps", "weight_decay", "momentum")
-
-    def _init_state(self, param, group):
+    def initial_state(self, param, group):
         state = {"step": 0, "square_avg": buffer_like(param)}
         if group["momentum"] > 0:
             state["momentum_buffer"] = buffer_like(param)
         if group["centered"]:
             state["grad_avg"] = buffer_like(param)
         return state
-
-    def _update(self, param, grad, state, group):
-        state["step"] += 1
-        grad_avg, buf = state.get("grad_avg"), state.get("momentum_buffer")
-        rmsprop(
-            param._backend(),
-            param.data,
-            grad,
-            state["square_avg"].data,
-            None if grad_avg is None else grad_avg.data,
-            None if buf is None else buf.data,
-            lr=group["lr"],
-            alpha=group["alpha"],
-            eps=group["eps"],
-            weight_decay=group["weight_decay"],
-            momentum=group["momentum"],
-            centered=group["centered"],
-            maximize=group["maximize"],
-        )

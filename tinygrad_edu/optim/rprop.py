@@ -1,6 +1,6 @@
 """``Rprop``: resilient backpropagation — only the gradient's sign is used (Riedmiller & Braun 1993)."""
 
-from .optimizer import Optimizer, buffer_like
+from .optimizer import Optimizer, Rule, buffer_like, hyperparameters, nonnegative
 
 
 def rprop(xp, param, grad, prev, step_size, *, etas, step_sizes, maximize):
@@ -44,31 +44,19 @@ class Rprop(Optimizer):
         maximize: ascend the objective instead of descending it (g ← −g first). Default False.
     """
 
+    update = staticmethod(rprop)
+    rules = (
+        nonnegative("lr"),
+        Rule(
+            "etas",
+            lambda etas, group: 0 < etas[0] < 1 < etas[1],
+            "(etaminus, etaplus), 0 < etaminus < 1 < etaplus",
+        ),
+        Rule("step_sizes", lambda sizes, group: 0 <= sizes[0] <= sizes[1], "(min, max), 0 <= min <= max"),
+    )
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, maximize=False):
-        defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, hyperparameters(locals()))
 
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr")
-        etas = group["etas"]
-        ok = isinstance(etas, (tuple, list)) and len(etas) == 2 and 0 < etas[0] < 1 < etas[1]
-        self._check(ok, "etas", etas, "must be (etaminus, etaplus) with 0 < etaminus < 1 < etaplus")
-        sizes = group["step_sizes"]
-        ok = isinstance(sizes, (tuple, list)) and len(sizes) == 2 and 0 <= sizes[0] <= sizes[1]
-        self._check(ok, "step_sizes", sizes, "must be (min, max) with 0 <= min <= max")
-
-    def _init_state(self, param, group):
+    def initial_state(self, param, group):
         return {"step": 0, "prev": buffer_like(param), "step_size": buffer_like(param, group["lr"])}
-
-    def _update(self, param, grad, state, group):
-        state["step"] += 1
-        rprop(
-            param._backend(),
-            param.data,
-            grad,
-            state["prev"].data,
-            state["step_size"].data,
-            etas=group["etas"],
-            step_sizes=group["step_sizes"],
-            maximize=group["maximize"],
-        )

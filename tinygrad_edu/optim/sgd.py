@@ -1,11 +1,22 @@
 """``SGD``: stochastic gradient descent, with momentum, dampening, Nesterov momentum and weight decay."""
 
-from ..tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, Rule, hyperparameters, nonnegative
 
 
-def sgd(xp, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
-    """One SGD step on arrays, PyTorch's documented algorithm; returns the momentum buffer.
+def sgd(
+    xp,
+    param,
+    grad,
+    momentum_buffer=None,
+    *,
+    lr,
+    momentum,
+    dampening,
+    weight_decay,
+    nesterov,
+    maximize,
+):
+    """One SGD step on arrays, PyTorch's documented algorithm; returns the momentum buffer to keep.
 
     g ← −g (maximize);  g ← g + λθ;  b ← μb + (1−τ)g (b₁ = g);  g ← g + μb (Nesterov) or b;  θ ← θ − γg
     """
@@ -14,14 +25,14 @@ def sgd(xp, param, grad, buf, *, lr, momentum, dampening, weight_decay, nesterov
     if weight_decay:
         grad = grad + weight_decay * param
     if momentum:
-        if buf is None:
-            buf = xp.array(grad)  # b₁ = g₁ (a copy): the first step has no history to dampen
+        if momentum_buffer is None:
+            momentum_buffer = xp.array(grad)  # b₁ = g₁ (a copy): the first step has no history to dampen
         else:
-            buf *= momentum
-            buf += (1 - dampening) * grad if dampening else grad
-        grad = grad + momentum * buf if nesterov else buf
+            momentum_buffer *= momentum
+            momentum_buffer += (1 - dampening) * grad if dampening else grad
+        grad = grad + momentum * momentum_buffer if nesterov else momentum_buffer
     param -= lr * grad
-    return buf
+    return {"momentum_buffer": momentum_buffer}  # None without momentum: no buffer is kept
 
 
 class SGD(Optimizer):
@@ -57,40 +68,17 @@ class SGD(Optimizer):
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
+    update = staticmethod(sgd)
+    rules = (
+        nonnegative("lr", "momentum", "weight_decay"),
+        Rule(
+            "nesterov",
+            lambda nesterov, group: not nesterov or (group["momentum"] > 0 and group["dampening"] == 0),
+            "False unless momentum > 0 and dampening = 0, got momentum={momentum}, dampening={dampening}",
+        ),
+    )
+
     def __init__(
         self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False
     ):
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
-
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr", "momentum", "weight_decay")
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(
-                f"SGD: nesterov momentum requires a momentum > 0 and zero dampening, got "
-                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
-            )
-
-    def _update(self, param, grad, state, group):
-        buf = state.get("momentum_buffer")
-        new_buf = sgd(
-            param._backend(),
-            param.data,
-            grad,
-            None if buf is None else buf.data,
-            lr=group["lr"],
-            momentum=group["momentum"],
-            dampening=group["dampening"],
-            weight_decay=group["weight_decay"],
-            nesterov=group["nesterov"],
-            maximize=group["maximize"],
-        )
-        if buf is None and new_buf is not None:
-            state["momentum_buffer"] = Tensor._make(new_buf)
+        super().__init__(params, hyperparameters(locals()))

@@ -8,7 +8,7 @@ equivalent rewrite that needs only the gradient at θ.
 """
 
 from ..autograd import no_grad
-from .optimizer import Optimizer, _mark_modified, buffer_like
+from .optimizer import Optimizer, buffer_like, hyperparameters, in_interval, nonnegative
 
 
 def gradient_descent(param, grad, *, lr):
@@ -43,14 +43,11 @@ class GD(Optimizer):
         lr: α, the learning rate (required).
     """
 
+    update = staticmethod(gradient_descent)
+    rules = (nonnegative("lr"),)
+
     def __init__(self, params, lr):
-        super().__init__(params, dict(lr=lr))
-
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr")
-
-    def _update(self, param, grad, state, group):
-        gradient_descent(param.data, grad, lr=group["lr"])
+        super().__init__(params, hyperparameters(locals()))
 
 
 class Momentum(Optimizer):
@@ -72,18 +69,14 @@ class Momentum(Optimizer):
         beta: β in [0, 1), how much of the old velocity is kept. Default 0.9.
     """
 
+    update = staticmethod(momentum)
+    rules = (nonnegative("lr"), in_interval("beta", 0, 1))
+
     def __init__(self, params, lr, beta=0.9):
-        super().__init__(params, dict(lr=lr, beta=beta))
+        super().__init__(params, hyperparameters(locals()))
 
-    def _check_hyperparameters(self, group):
-        self._check_nonnegative(group, "lr")
-        self._check_between(group, "beta", 0, 1)
-
-    def _init_state(self, param, group):
+    def initial_state(self, param, group):
         return {"velocity": buffer_like(param)}
-
-    def _update(self, param, grad, state, group):
-        momentum(param.data, grad, state["velocity"].data, lr=group["lr"], beta=group["beta"])
 
 
 class NAG(Momentum):
@@ -117,6 +110,7 @@ class NAG(Momentum):
     """
 
     # the hyperparameters (lr, beta) and the state (a velocity per parameter) are Momentum's
+    update = staticmethod(nesterov)
 
     def step(self, closure=None):
         """Evaluate ``closure`` at the look-ahead point θ − βV, then update; returns its loss."""
@@ -128,20 +122,14 @@ class NAG(Momentum):
         self._shift_by_velocity(-1)  # θ → θ − βV
         try:
             self.zero_grad()
-            loss = self._evaluate(closure)
+            loss = self.evaluate(closure)
         finally:
             self._shift_by_velocity(+1)  # and back to θ, even if the closure raised
-        super().step()  # the update, through _update, with the look-ahead gradient
+        self.update_each()  # V ← βV + α∇J(θ − βV), θ ← θ − V: the formula `nesterov`
         return loss
-
-    def _update(self, param, grad, state, group):
-        nesterov(param.data, grad, state["velocity"].data, lr=group["lr"], beta=group["beta"])
 
     def _shift_by_velocity(self, sign):
         """θ ← θ + sign·βV for every parameter."""
         with no_grad():
-            for group in self.param_groups:
-                for param in group["params"]:
-                    velocity = self._state_of(param, group)["velocity"]
-                    param.data += (sign * group["beta"]) * velocity.data
-                    _mark_modified(param)
+            for param, group in self.params_and_groups():
+                param.add_(self.state_of(param, group)["velocity"], alpha=sign * group["beta"])
