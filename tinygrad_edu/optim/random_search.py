@@ -19,6 +19,19 @@ from ..autograd import no_grad
 from .optimizer import Optimizer, Rule, hyperparameters, nonnegative
 
 
+def random_search(param, directions, plus, minus, *, lr):
+    """θ ← θ − α / (k·σ_R) · Σ (L₊ − L₋) δ over the k directions given (the best ones), σ_R the
+    standard deviation of their 2k losses."""
+    sigma = _std(plus + minus) or 1.0  # all losses equal: no step
+    param -= (lr / (len(plus) * sigma)) * sum((up - down) * delta for up, down, delta in zip(plus, minus, directions))
+
+
+def best_directions(plus, minus, top_k):
+    """Indices of the ``top_k`` directions whose better side has the lowest loss (all when None)."""
+    order = sorted(range(len(plus)), key=lambda i: min(plus[i], minus[i]))
+    return order[: top_k or len(order)]
+
+
 class RandomSearch(Optimizer):
     """Basic random search (Mania, Guy & Recht 2018): derivative-free; ``closure`` only returns the loss.
 
@@ -81,11 +94,12 @@ class RandomSearch(Optimizer):
             finally:
                 for (param, _), theta in zip(params, origin):
                     param.data[...] = theta  # back to θ exactly (a copy, not θ + σδ − σδ)
-            best = self._best_directions(plus, minus)
-            sigma = _std([plus[i] for i in best] + [minus[i] for i in best]) or 1.0  # all equal: no step
+            best = best_directions(plus, minus, self.defaults["top_k"])
             for j, (param, group) in enumerate(params):
-                estimate = sum((plus[i] - minus[i]) * directions[i][j] for i in best)
-                param.data -= (group["lr"] / (len(best) * sigma)) * estimate
+                deltas = [directions[i][j] for i in best]
+                random_search(
+                    param.data, deltas, [plus[i] for i in best], [minus[i] for i in best], lr=group["lr"]
+                )
                 self.mark_modified(param)
         return loss
 
@@ -102,11 +116,6 @@ class RandomSearch(Optimizer):
             param.data[...] = theta + (sign * group["std"]) * d
             self.mark_modified(param)
         return float(closure())
-
-    def _best_directions(self, plus, minus):
-        """Indices of the ``top_k`` directions whose better side has the lowest loss (all when None)."""
-        order = sorted(range(len(plus)), key=lambda i: min(plus[i], minus[i]))
-        return order[: self.defaults["top_k"] or len(order)]
 
 
 def _std(values):
