@@ -296,23 +296,25 @@ class Optimizer:
         hyperparameters it names, store the state it returns, and mark the parameter modified."""
         if self.update is None:
             raise NotImplementedError(f"{type(self).__name__} defines no update formula (or override step)")
-        wants = _argument_names(self.update)
+        wants = _argument_names(self.update)  # None: it takes **kwargs, so everything
         with no_grad():
             for group in self.param_groups:
-                hyper = {key: group[key] for key in self.defaults}
+                hyper = {key: group[key] for key in self.defaults if wants is None or key in wants}
                 for param in group["params"]:
                     if param.grad is None:
                         continue
                     state = self.state_of(param, group)
                     if "step" in state:
                         state["step"] += 1
-                    arrays = {k: v.data if isinstance(v, Tensor) else v for k, v in state.items()}
-                    given = {"xp": param._backend(), "param": param.data, "grad": param.grad.data}
-                    given.update(arrays, **hyper)
-                    new_state = self.update(**(given if wants is None else _select(given, wants)))
-                    for key, value in (new_state or {}).items():
-                        if value is not None and value is not arrays.get(key):
-                            state[key] = value if _is_number(value) else Tensor._make(value)
+                    given = hyper.copy()
+                    given["xp"], given["param"], given["grad"] = param._backend(), param.data, param.grad.data
+                    for key, value in state.items():
+                        given[key] = value.data if isinstance(value, Tensor) else value
+                    if wants is not None and not wants.issuperset(given):
+                        given = {key: value for key, value in given.items() if key in wants}
+                    new_state = self.update(**given)
+                    if new_state:
+                        _store(state, new_state)
                     self.mark_modified(param)
 
     @staticmethod
@@ -371,7 +373,7 @@ def _argument_names(formula):
     parameters = inspect.signature(formula).parameters.values()
     if any(p.kind is p.VAR_KEYWORD for p in parameters):
         return None
-    return tuple(p.name for p in parameters)
+    return frozenset(p.name for p in parameters)
 
 
 def _passes(rule, value, group):
@@ -381,8 +383,12 @@ def _passes(rule, value, group):
         return False
 
 
-def _select(given, names):
-    return {name: given[name] for name in names if name in given}
+def _store(state, new_state):
+    """Keep the entries a formula returned: numbers, and arrays (as Tensors) that are new."""
+    for key, value in new_state.items():
+        old = state.get(key)
+        if value is not None and not (isinstance(old, Tensor) and old.data is value):
+            state[key] = value if _is_number(value) else Tensor._make(value)
 
 
 def _as_list(params, name):

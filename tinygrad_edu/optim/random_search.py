@@ -23,7 +23,9 @@ def random_search(param, directions, plus, minus, *, lr):
     """θ ← θ − α / (k·σ_R) · Σ (L₊ − L₋) δ over the k directions given (the best ones), σ_R the
     standard deviation of their 2k losses."""
     sigma = _std(plus + minus) or 1.0  # all losses equal: no step
-    param -= (lr / (len(plus) * sigma)) * sum((up - down) * delta for up, down, delta in zip(plus, minus, directions))
+    param -= (lr / (len(plus) * sigma)) * sum(
+        (up - down) * delta for up, down, delta in zip(plus, minus, directions)
+    )
 
 
 def best_directions(plus, minus, top_k):

@@ -32,7 +32,7 @@ def sgd(
             momentum_buffer += (1 - dampening) * grad if dampening else grad
         grad = grad + momentum * momentum_buffer if nesterov else momentum_buffer
     param -= lr * grad
-    return {"momentum_buffer": momentum_buffer}  # None without momentum: no buffer is kept
+    return {"momentum_buffer": momentum_buffer} if momentum else None  # the buffer to keep
 
 
 class SGD(Optimizer):
