@@ -5,7 +5,7 @@ class that mirrors the formula of the paper (``sgd.sgd``, ``adam.adam``, ...):
 
 | file | optimizers |
 |---|---|
-| ``optimizer.py`` | ``Optimizer``: groups, per-parameter state, ``zero_grad``, ``state_dict``; how to write one |
+| ``optimizer.py`` | ``Optimizer``: groups, state, ``zero_grad``, ``state_dict``; how to write one |
 | ``sgd.py`` | ``SGD`` (momentum, dampening, Nesterov, weight decay) |
 | ``adagrad.py``, ``adadelta.py``, ``rmsprop.py`` | ``Adagrad``, ``Adadelta``, ``RMSprop`` |
 | ``adam.py`` | ``Adam``, ``AdamW``, ``Adamax``, ``NAdam`` |
