@@ -301,21 +301,23 @@ class Optimizer:
             for group in self.param_groups:
                 hyper = {key: group[key] for key in self.defaults if wants is None or key in wants}
                 for param in group["params"]:
-                    if param.grad is None:
-                        continue
-                    state = self.state_of(param, group)
-                    if "step" in state:
-                        state["step"] += 1
-                    given = hyper.copy()
-                    given["xp"], given["param"], given["grad"] = param._backend(), param.data, param.grad.data
-                    for key, value in state.items():
-                        given[key] = value.data if isinstance(value, Tensor) else value
-                    if wants is not None and not wants.issuperset(given):
-                        given = {key: value for key, value in given.items() if key in wants}
-                    new_state = self.update(**given)
-                    if new_state:
-                        _store(state, new_state)
-                    self.mark_modified(param)
+                    if param.grad is not None:
+                        self._apply_update(param, self.state_of(param, group), hyper, wants)
+
+    def _apply_update(self, param, state, hyper, wants):
+        """One call of the formula: the arrays and hyperparameters it names go in, new state comes out."""
+        if "step" in state:
+            state["step"] += 1  # so the formula's step counts from 1
+        given = hyper.copy()
+        given["xp"], given["param"], given["grad"] = param._backend(), param.data, param.grad.data
+        for key, value in state.items():  # the state's Tensors unwrapped, here and nowhere else
+            given[key] = value.data if isinstance(value, Tensor) else value
+        if wants is not None and not wants.issuperset(given):
+            given = {key: value for key, value in given.items() if key in wants}
+        new_state = self.update(**given)
+        if new_state:
+            _store(state, new_state)
+        self.mark_modified(param)
 
     @staticmethod
     def mark_modified(param):
