@@ -31,7 +31,7 @@ The constructor keeps PyTorch's signature and passes its arguments on as the def
 gradient at a look-ahead point, RandomSearch needs no gradient at all but many evaluations of the
 loss. Such a ``step`` uses the base's public helpers: ``params_and_groups()`` (every parameter
 with its group), ``state_of(param, group)`` (the state, created by ``initial_state`` on first use),
-``evaluate(closure)`` (the closure, with gradients enabled), ``update_each()`` (tier 1's update of
+``evaluate(closure)`` (the closure, with gradients enabled), ``update_each()`` (way 1's update of
 every parameter that has a gradient) and ``mark_modified(param)`` (after writing ``param.data``
 directly, so that graphs which saved the parameter refuse a stale backward).
 
