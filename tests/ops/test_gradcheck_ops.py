@@ -7,8 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
-
-from .registry import REGISTRY
+from tinygrad_edu.testing.registry import REGISTRY
 
 TOLERANCES = {"atol": 1e-5, "rtol": 1e-3}
 SETTINGS = {

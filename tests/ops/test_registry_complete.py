@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu.autograd.function import Op
-
-from .registry import REGISTRY
+from tinygrad_edu.testing.registry import REGISTRY
 
 # ---- the SPEC's "Tensor" section, transcribed --------------------------------------------------------
 

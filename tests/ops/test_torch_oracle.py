@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu as tg
-
-from .registry import MAX_DIMS, MAX_SIDE, REGISTRY, dims, shapes
+from tinygrad_edu.testing.registry import REGISTRY
+from tinygrad_edu.testing.registry.cases import MAX_DIMS, MAX_SIDE, dims, shapes
 
 torch = pytest.importorskip("torch")
 

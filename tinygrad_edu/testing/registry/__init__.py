@@ -1,0 +1,17 @@
+"""The op registry: every differentiable Tensor op of the SPEC, enrolled once.
+
+Each ``OpEntry`` gives a function of Tensors to check, a strategy that draws a ``Case`` (input arrays
+plus keyword parameters such as ``dim``), whether the op is twice differentiable, and the same function
+written for PyTorch (the oracle). The tests in ``tests/ops`` are generated from it (Chainer's
+``FunctionTestCase``, minitorch's registry, PyTorch's ``OpInfo``): gradcheck, gradgradcheck, the
+PyTorch oracle, and the completeness checks that fail when an op or a ``Function`` is not enrolled.
+
+The modules mirror ``tinygrad_edu/ops/`` (one per op module), plus ``composite`` (Tensor methods and
+``nn.functional`` functions built from several ops) and ``autograd`` (in-place changes, user
+``Function``s). Enrolling an op is one ``op(...)`` call in the module of the op it exercises.
+"""
+
+from . import autograd, binary, composite, conv, elementwise, linalg, loss, movement, reduce  # noqa: F401  (enroll)
+from .entry import REGISTRY, Case, OpEntry, op
+
+__all__ = ["REGISTRY", "Case", "OpEntry", "op"]
