@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu as tg
 
+from .. import strategies as st
 from .cases import (
     MAX_DIMS,
     MAX_SIDE,
@@ -31,19 +30,19 @@ from .entry import Case, op, torch
 @st.composite
 def where_case(draw, scalar_other=False):
     count = 2 if scalar_other else 3
-    drawn = draw(hnp.mutually_broadcastable_shapes(num_shapes=count, max_dims=MAX_DIMS, max_side=MAX_SIDE))
+    drawn = draw(st.broadcastable_shapes(count, max_dims=MAX_DIMS, max_side=MAX_SIDE))
     rng = _rng(draw)
-    condition = np.asarray(rng.random(drawn.input_shapes[0]) < 0.5)
-    arrays = tuple(real(rng, s) for s in drawn.input_shapes[1:])
+    condition = np.asarray(rng.random(drawn[0]) < 0.5)
+    arrays = tuple(real(rng, s) for s in drawn[1:])
     return Case(arrays, {"condition": condition})
 
 
 @st.composite
 def clamp_tensor_case(draw):
     """x between tensor bounds: x on the odd grid, bounds on the even grid (never equal)."""
-    drawn = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=MAX_DIMS, max_side=MAX_SIDE))
+    drawn = draw(st.broadcastable_shapes(3, max_dims=MAX_DIMS, max_side=MAX_SIDE))
     rng = _rng(draw)
-    x_shape, lo_shape, hi_shape = drawn.input_shapes
+    x_shape, lo_shape, hi_shape = drawn
     low, high = grid_even(rng, lo_shape) - 0.6, grid_even(rng, hi_shape) + 0.6
     return Case((grid_odd(rng, x_shape), _array(low, lo_shape), _array(high, hi_shape)), {})
 
@@ -51,21 +50,42 @@ def clamp_tensor_case(draw):
 @st.composite
 def const_array_case(draw, domain=real):
     """A tensor and a NumPy array (the left operand of reflected operators), broadcastable."""
-    drawn = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=MAX_DIMS, max_side=MAX_SIDE))
+    drawn = draw(st.broadcastable_shapes(2, max_dims=MAX_DIMS, max_side=MAX_SIDE))
     rng = _rng(draw)
-    return Case((domain(rng, drawn.input_shapes[0]),), {"c": positive(rng, drawn.input_shapes[1])})
+    return Case((domain(rng, drawn[0]),), {"c": positive(rng, drawn[1])})
 
 
-op("add", lambda a, b: a + b, broadcasting(real, real), lambda a, b: a + b, ["__add__"])
+op("add", lambda a, b: a + b, broadcasting(real, real), lambda a, b: a + b, ["__add__"], reference=np.add)
 
 
-op("sub", lambda a, b: a - b, broadcasting(real, real), lambda a, b: a - b, ["__sub__"])
+op(
+    "sub",
+    lambda a, b: a - b,
+    broadcasting(real, real),
+    lambda a, b: a - b,
+    ["__sub__"],
+    reference=np.subtract,
+)
 
 
-op("mul", lambda a, b: a * b, broadcasting(real, real), lambda a, b: a * b, ["__mul__"])
+op(
+    "mul",
+    lambda a, b: a * b,
+    broadcasting(real, real),
+    lambda a, b: a * b,
+    ["__mul__"],
+    reference=np.multiply,
+)
 
 
-op("div", lambda a, b: a / b, broadcasting(real, nonzero), lambda a, b: a / b, ["__truediv__"])
+op(
+    "div",
+    lambda a, b: a / b,
+    broadcasting(real, nonzero),
+    lambda a, b: a / b,
+    ["__truediv__"],
+    reference=np.divide,
+)
 
 
 op(
@@ -74,6 +94,7 @@ op(
     broadcasting(real, real),
     lambda a, b: a.add(b, alpha=2.5).sub(b, alpha=-0.5),
     ["add", "sub"],
+    reference=lambda a, b: a + 2.5 * b + 0.5 * b,
 )
 
 
@@ -83,10 +104,18 @@ op(
     broadcasting(real, real, nonzero),
     lambda a, b, c: a.mul(b).div(c),
     ["mul", "div"],
+    reference=lambda a, b, c: a * b / c,
 )
 
 
-op("pow_tensor", lambda a, b: a**b, broadcasting(positive, real), lambda a, b: a**b, ["__pow__"])
+op(
+    "pow_tensor",
+    lambda a, b: a**b,
+    broadcasting(positive, real),
+    lambda a, b: a**b,
+    ["__pow__"],
+    reference=np.power,
+)
 
 
 op(
@@ -95,6 +124,7 @@ op(
     broadcasting(positive, real),
     lambda a, b: a.pow(b),
     ["pow"],
+    reference=np.power,
 )
 
 
@@ -104,6 +134,7 @@ op(
     unary_with(nonzero, p=st.sampled_from([0, 1, 2, 3, -1, -2])),
     lambda a, p: a**p,
     ["__pow__"],
+    reference=lambda a, p: a ** float(p),
 )
 
 
@@ -113,6 +144,7 @@ op(
     unary_with(positive, p=st.sampled_from([0.5, 1.5, -0.5, 2.5, 1 / 3, 0.0])),
     lambda a, p: a.pow(p),
     ["pow"],
+    reference=lambda a, p: a**p,
 )
 
 
@@ -122,6 +154,7 @@ op(
     unary_with(real, c=st.sampled_from([2.0, 0.5, 3, math.e])),
     lambda a, c: c**a,
     ["__rpow__"],
+    reference=lambda a, c: np.power(float(c), a),
 )
 
 
@@ -131,6 +164,7 @@ op(
     unary(real),
     lambda a: ((a + 1.5) * 2.0 - 0.25) / 4.0,
     ["__add__", "__mul__", "__sub__", "__truediv__"],
+    reference=lambda a: ((a + 1.5) * 2.0 - 0.25) / 4.0,
 )
 
 
@@ -140,6 +174,7 @@ op(
     unary(nonzero),
     lambda a: (1.5 - a) * (2.5 + a) + 0.5 * a + 3.0 / a + 2 * a,
     ["__rsub__", "__radd__", "__rmul__", "__rtruediv__"],
+    reference=lambda a: (1.5 - a) * (2.5 + a) + 0.5 * a + 3.0 / a + 2 * a,
 )
 
 
@@ -154,6 +189,7 @@ op(
         + torch.from_numpy(c) ** a
     ),
     ["__rsub__", "__radd__", "__rmul__", "__rtruediv__", "__rpow__"],
+    reference=lambda a, c: (c - a) * (c + a) + c * a + c / a + c**a,
 )
 
 
@@ -163,6 +199,7 @@ op(
     unary(real),
     lambda a: a * a + a / (a.exp() + 1),
     ["__mul__", "__truediv__", "__add__"],
+    reference=lambda a: a * a + a / (np.exp(a) + 1),
 )
 
 
@@ -174,6 +211,7 @@ op(
     # to a larger shape ("output with shape [] doesn't match the broadcast shape [1]")
     lambda a, lo, hi: torch.minimum(torch.maximum(a, lo), hi),
     ["clamp"],
+    reference=lambda a, lo, hi: np.minimum(np.maximum(a, lo), hi),
 )
 
 
@@ -183,6 +221,7 @@ op(
     broadcasting(grid_odd, grid_even),
     lambda a, b: a.maximum(b),
     ["maximum"],
+    reference=np.maximum,
 )
 
 
@@ -192,6 +231,7 @@ op(
     broadcasting(grid_even, grid_odd),
     lambda a, b: torch.minimum(a, b),
     ["minimum", "tg.minimum"],
+    reference=np.minimum,
 )
 
 
@@ -201,6 +241,7 @@ op(
     broadcasting(grid_even, grid_odd),
     lambda a, b: torch.maximum(a, b),
     ["tg.maximum"],
+    reference=np.maximum,
 )
 
 
@@ -213,6 +254,7 @@ op(
     lambda a, b: a.maximum(b) + a.minimum(b) * 2,
     ["maximum", "minimum"],
     twice=False,
+    reference=lambda a, b: np.maximum(a, b) + 2 * np.minimum(a, b),
 )
 
 
@@ -222,6 +264,7 @@ op(
     where_case(),
     lambda a, b, condition: torch.where(torch.from_numpy(condition), a, b),
     ["tg.where"],
+    reference=lambda a, b, condition: np.where(condition, a, b),
 )
 
 
@@ -231,6 +274,7 @@ op(
     where_case(),
     lambda a, b, condition: a.where(torch.from_numpy(condition), b),
     ["where"],
+    reference=lambda a, b, condition: np.where(condition, a, b),
 )
 
 
@@ -240,6 +284,7 @@ op(
     where_case(scalar_other=True),
     lambda a, condition: torch.where(torch.from_numpy(condition), a, 0.5),
     ["tg.where"],
+    reference=lambda a, condition: np.where(condition, a, 0.5),
 )
 
 
@@ -249,4 +294,5 @@ op(
     broadcasting(grid_odd, grid_even),
     lambda a, b: a.max(b) - b.min(a),
     ["max", "min"],
+    reference=lambda a, b: np.maximum(a, b) - np.minimum(b, a),
 )

@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
+from .. import strategies as st
 from .entry import Case
 
 MAX_DIMS = 3
@@ -92,7 +91,7 @@ def with_zeros(rng, shape):
 
 
 def shapes(min_dims=0, max_dims=MAX_DIMS, min_side=1, max_side=MAX_SIDE):
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+    return st.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
 
 
 def _rng(draw):
@@ -109,11 +108,9 @@ def unary(draw, domain=real, **shape_kw):
 @st.composite
 def broadcasting(draw, *domains):
     """One input per domain, with mutually broadcastable shapes."""
-    drawn = draw(
-        hnp.mutually_broadcastable_shapes(num_shapes=len(domains), max_dims=MAX_DIMS, max_side=MAX_SIDE)
-    )
+    drawn = draw(st.broadcastable_shapes(len(domains), max_dims=MAX_DIMS, max_side=MAX_SIDE))
     rng = _rng(draw)
-    return Case(tuple(d(rng, s) for d, s in zip(domains, drawn.input_shapes)), {})
+    return Case(tuple(d(rng, s) for d, s in zip(domains, drawn)), {})
 
 
 @st.composite

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import strategies as st
+import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu.nn import functional as F
 
+from .. import strategies as st
+from . import reference as ref
 from .cases import (
     _bools,
     _normalized,
@@ -51,6 +53,7 @@ op(
     variance(real),
     lambda a, dim, keepdim, correction: a.var(dim, keepdim=keepdim, correction=correction),
     ["var"],
+    reference=lambda a, dim, keepdim, correction: ref.reduce(np.var, a, dim, keepdim, ddof=correction),
 )
 
 
@@ -66,6 +69,7 @@ op(
     ),
     lambda a, dim, keepdim, unbiased: a.var(dim, unbiased=unbiased, keepdim=keepdim),
     ["var"],
+    reference=lambda a, dim, keepdim, unbiased: ref.reduce(np.var, a, dim, keepdim, ddof=int(unbiased)),
 )
 
 
@@ -75,6 +79,7 @@ op(
     variance(distinct, min_count=2),
     lambda a, dim, keepdim, correction: a.std(dim, keepdim=keepdim, correction=correction),
     ["std"],
+    reference=lambda a, dim, keepdim, correction: ref.reduce(np.std, a, dim, keepdim, ddof=correction),
 )
 
 
@@ -85,6 +90,7 @@ for _p, _domain in [(2, nonzero), ("fro", nonzero), (1, nonzero), (3, nonzero), 
         reduction(_domain),
         lambda a, dim, keepdim, p=_p: torch.linalg.vector_norm(a, 2 if p == "fro" else p, dim, keepdim),
         ["norm"],
+        reference=lambda a, dim, keepdim, p=_p: ref.norm(a, p, dim, keepdim),
     )
 
 
@@ -94,16 +100,29 @@ def _seeded_dropout(a, p):
     return F.dropout(a, p, training=True)
 
 
-op("F.silu", lambda a: F.silu(a), unary(wide), lambda a: torch.nn.functional.silu(a))
+op(
+    "F.silu",
+    lambda a: F.silu(a),
+    unary(wide),
+    lambda a: torch.nn.functional.silu(a),
+    reference=lambda a: a * ref.sigmoid(a),
+)
 
 
-op("F.logsigmoid", lambda a: F.logsigmoid(a), unary(saturating), lambda a: torch.nn.functional.logsigmoid(a))
+op(
+    "F.logsigmoid",
+    lambda a: F.logsigmoid(a),
+    unary(saturating),
+    lambda a: torch.nn.functional.logsigmoid(a),
+    reference=ref.logsigmoid,
+)
 
 
 op(
     "F.dropout",  # a fixed seed: the same mask on every call (no torch reference: its masks differ)
     _seeded_dropout,
     unary_with(real, p=st.sampled_from([0.0, 0.3, 0.8])),
+    reference=lambda a, p: ref.dropout_seeded(a, p, 1234),
 )
 
 
@@ -112,6 +131,7 @@ op(
     lambda a: F.dropout(a, 0.5, training=False) * 1.0,
     unary(real),
     lambda a: torch.nn.functional.dropout(a, 0.5, training=False) * 1.0,
+    reference=np.copy,
 )
 
 
@@ -157,6 +177,7 @@ op(
     sort_case(),
     lambda a, dim, descending: a.sort(dim, descending=descending).values,
     ["sort"],
+    reference=ref.sort,
 )
 
 
@@ -166,6 +187,7 @@ op(
     sort_case(),
     lambda a, dim, descending: torch.sort(a, dim, descending).values,
     ["tg.sort"],
+    reference=ref.sort,
 )
 
 
@@ -175,6 +197,7 @@ op(
     topk_case(),
     lambda a, k, dim, largest: a.topk(k, dim, largest=largest).values,
     ["topk"],
+    reference=ref.topk,
 )
 
 
@@ -184,6 +207,7 @@ op(
     topk_case(),
     lambda a, k, dim, largest: torch.topk(a, k, dim=dim, largest=largest).values,
     ["tg.topk"],
+    reference=ref.topk,
 )
 
 
@@ -192,4 +216,5 @@ op(
     lambda x, *affine, normalized_shape: F.layer_norm(x, normalized_shape, *affine),
     layer_norm_case(),
     lambda x, *affine, normalized_shape: torch.nn.functional.layer_norm(x, normalized_shape, *affine),
+    reference=lambda x, *affine, normalized_shape: ref.layer_norm(x, normalized_shape, *affine),
 )

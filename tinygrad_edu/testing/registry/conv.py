@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import warnings
 
-from hypothesis import strategies as st
-
 from tinygrad_edu.nn import functional as F
 
+from .. import strategies as st
+from . import reference as ref
 from .cases import _bools, _rng, distinct, real
 from .entry import Case, op, torch
 
@@ -85,7 +85,7 @@ def fold_case(draw):
     return Case((real(_rng(draw), shape),), params)
 
 
-op("F.conv2d", _conv2d(F), conv_case(), _conv2d(torch.nn.functional))
+op("F.conv2d", _conv2d(F), conv_case(), _conv2d(torch.nn.functional), reference=ref.conv2d)
 
 
 op(
@@ -93,6 +93,7 @@ op(
     _conv2d(F),
     conv_case(string_padding=True, groups=(1,), max_side=4),
     _conv2d(torch.nn.functional),
+    reference=ref.conv2d,
 )
 
 
@@ -101,6 +102,7 @@ op(
     _conv2d(F),
     st.builds(lambda c: Case((c.arrays[0][0], *c.arrays[1:]), c.params), conv_case(groups=(1,), max_side=4)),
     _conv2d(torch.nn.functional),
+    reference=ref.conv2d,
 )
 
 
@@ -109,6 +111,7 @@ op(
     lambda x, **window: F.max_pool2d(x, **window),
     pool_case(dilation=True),
     lambda x, **window: torch.nn.functional.max_pool2d(x, **window),
+    reference=ref.max_pool2d,
 )
 
 
@@ -121,6 +124,7 @@ op(
     lambda x, count_include_pad, **window: torch.nn.functional.avg_pool2d(
         x, count_include_pad=count_include_pad, **window
     ),
+    reference=ref.avg_pool2d,
 )
 
 
@@ -129,6 +133,7 @@ op(
     lambda x, **window: F.avg_pool2d(x, divisor_override=3, **window),
     pool_case(real),
     lambda x, **window: torch.nn.functional.avg_pool2d(x, divisor_override=3, **window),
+    reference=lambda x, **window: ref.avg_pool2d(x, divisor_override=3, **window),
 )
 
 
@@ -140,6 +145,7 @@ op(
         pool_case(real, dilation=True),
     ),
     lambda x, **window: torch.nn.functional.unfold(x, **window),
+    reference=ref.unfold,
 )
 
 
@@ -148,4 +154,5 @@ op(
     lambda cols, **window: F.fold(cols, **window),
     fold_case(),
     lambda cols, **window: torch.nn.functional.fold(cols, **window),
+    reference=ref.fold,
 )

@@ -7,9 +7,10 @@ import importlib
 from collections.abc import Callable
 
 import numpy as np
-from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+
+from .. import strategies as st
 
 FLOAT64 = np.dtype(np.float64)
 
@@ -57,19 +58,30 @@ class Case:
 class OpEntry:
     """An op enrolled for the generated tests.
 
-    ``fn(*tensors, **case.params)`` and ``torch_fn(*torch_tensors, **case.params)`` compute the same
-    thing; ``methods`` names the Tensor methods/operators (and ``tg.<name>`` functions) the entry
+    ``fn(*tensors, **case.params)``, ``torch_fn(*torch_tensors, **case.params)`` and
+    ``reference(*arrays, **case.params)`` compute the same thing: the last with NumPy alone, written
+    from the op's definition independently of the library, so forward values are checked without
+    PyTorch. ``methods`` names the Tensor methods/operators (and ``tg.<name>`` functions) the entry
     exercises, checked by ``test_registry_complete``.
     """
 
     name: str
     fn: Callable
-    cases: st.SearchStrategy
+    cases: st.Strategy
     torch_fn: Callable | None = None
     methods: tuple = ()
     twice_differentiable: bool = True
     dtype: np.dtype = FLOAT64
     eps: float = 1e-6
+    reference: Callable | None = None
+
+    def example(self, seed):
+        """One case drawn from a generator seeded with ``seed`` (no hypothesis needed: ``selfcheck``)."""
+        return self.cases.example(np.random.default_rng(seed))
+
+    def arrays(self, case):
+        """The case's arrays as copies of the entry's dtype (the reference's inputs)."""
+        return [a.astype(self.dtype) for a in case.arrays]
 
     def tensors(self, case):
         """The case's arrays as fresh leaf Tensors of the entry's dtype that require grad."""
@@ -85,10 +97,10 @@ class OpEntry:
 REGISTRY: list[OpEntry] = []
 
 
-def op(name, fn, cases, torch_fn=None, methods=(), twice=True, dtype=np.float64, eps=1e-6):
-    """Enroll an op."""
+def op(name, fn, cases, torch_fn=None, methods=(), twice=True, dtype=np.float64, eps=1e-6, reference=None):
+    """Enroll an op (``reference``: its forward in NumPy, required by ``test_registry_complete``)."""
     if any(e.name == name for e in REGISTRY):
         raise ValueError(f"registry: {name!r} enrolled twice")
-    entry = OpEntry(name, fn, cases, torch_fn, tuple(methods), twice, np.dtype(dtype), eps)
+    entry = OpEntry(name, fn, cases, torch_fn, tuple(methods), twice, np.dtype(dtype), eps, reference)
     REGISTRY.append(entry)
     return entry

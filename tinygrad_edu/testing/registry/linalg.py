@@ -4,27 +4,29 @@ and Einsum."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu as tg
 from tinygrad_edu.nn import functional as F
 
+from .. import strategies as st
+from . import reference as ref
 from .cases import _rng, real, shapes
 from .entry import Case, op, torch
 
 
 @st.composite
 def matmul_operands(draw, min_batch=0, max_batch=2, vectors=True):
-    """Shapes with numpy.matmul's signature ``(n?,k),(k,m?)->(n?,m?)`` and broadcast batch dims."""
-    signature = np.matmul.signature if vectors else "(n,k),(k,m)->(n,m)"
-    drawn = draw(
-        hnp.mutually_broadcastable_shapes(
-            signature=signature, min_dims=min_batch, max_dims=max_batch, min_side=1, max_side=3
-        )
-    )
+    """``(.., n, k) @ (.., k, m)`` with broadcast batch dims; with ``vectors`` either operand may be
+    the vector ``(k,)`` instead (numpy.matmul's signature ``(n?,k),(k,m?)->(n?,m?)``)."""
+    n, k, m = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    batches = draw(st.broadcastable_shapes(2, min_dims=min_batch, max_dims=max_batch, max_side=3))
+    left, right = batches[0] + (n, k), batches[1] + (k, m)
+    if vectors and draw(st.booleans()):
+        left = (k,)
+    if vectors and draw(st.booleans()):
+        right = (k,)
     rng = _rng(draw)
-    return Case(tuple(real(rng, s) for s in drawn.input_shapes), {})
+    return Case((real(rng, left), real(rng, right)), {})
 
 
 @st.composite
@@ -39,7 +41,7 @@ def vector_matmul(draw, kinds=("dot", "vec_mat", "mat_vec")):
     return Case((real(rng, left), real(rng, right)), {})
 
 
-op("matmul", lambda a, b: a @ b, matmul_operands(), lambda a, b: a @ b, ["__matmul__"])
+op("matmul", lambda a, b: a @ b, matmul_operands(), lambda a, b: a @ b, ["__matmul__"], reference=np.matmul)
 
 
 op(
@@ -48,6 +50,7 @@ op(
     vector_matmul(),
     lambda a, b: torch.matmul(a, b),
     ["tg.matmul"],
+    reference=np.matmul,
 )
 
 
@@ -57,6 +60,7 @@ op(
     matmul_operands(min_batch=1, max_batch=2, vectors=False),
     lambda a, b: a.matmul(b),
     ["matmul"],
+    reference=np.matmul,
 )
 
 
@@ -66,6 +70,7 @@ op(
     matmul_operands(max_batch=0, vectors=False),
     lambda a, b: a.mm(b),
     ["mm"],
+    reference=np.matmul,
 )
 
 
@@ -84,10 +89,18 @@ op(
     ),
     lambda b, c: torch.from_numpy(c) @ b,
     ["__rmatmul__"],
+    reference=lambda b, c: c @ b,
 )
 
 
-op("dot", lambda a, b: a.dot(b), vector_matmul(kinds=("dot",)), lambda a, b: a.dot(b), ["dot"])
+op(
+    "dot",
+    lambda a, b: a.dot(b),
+    vector_matmul(kinds=("dot",)),
+    lambda a, b: a.dot(b),
+    ["dot"],
+    reference=lambda a, b: np.asarray(np.dot(a, b)),
+)
 
 
 op(
@@ -103,6 +116,7 @@ op(
     ),
     lambda a, b: a.bmm(b),
     ["bmm"],
+    reference=np.matmul,
 )
 
 
@@ -122,6 +136,7 @@ op(
     lambda x, w, b: F.linear(x, w, b),
     linear_case(),
     lambda x, w, b: torch.nn.functional.linear(x, w, b),
+    reference=ref.linear,
 )
 
 
@@ -130,6 +145,7 @@ op(
     lambda x, w: F.linear(x, w),
     linear_case(bias=False),
     lambda x, w: torch.nn.functional.linear(x, w),
+    reference=ref.linear,
 )
 
 
@@ -179,6 +195,7 @@ op(
     einsum_case(),
     lambda *arrays, equation: torch.einsum(equation, *arrays),
     ["tg.einsum"],
+    reference=lambda *arrays, equation: np.asarray(np.einsum(equation, *arrays)),
 )
 
 
@@ -194,4 +211,5 @@ op(
     ),
     lambda a, b: torch.einsum("ij,kj->ik", [a, b]),
     ["tg.einsum"],
+    reference=lambda a, b: np.einsum("ij,kj->ik", a, b),
 )

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu.nn import functional as F
 
+from .. import strategies as st
+from . import reference as ref
 from .cases import _array, _rng, extreme, grid_even, grid_odd, positive, real, shapes
 from .entry import Case, op, torch
 
@@ -141,6 +142,7 @@ op(
     lambda a, b, reduction: F.mse_loss(a, b, reduction=reduction),
     regression_case(real, real),
     lambda a, b, reduction: torch.nn.functional.mse_loss(a, b, reduction=reduction),
+    reference=lambda a, b, reduction: ref.reduced((a - b) ** 2, reduction),
 )
 
 
@@ -149,7 +151,14 @@ op(
     lambda a, b, reduction: F.l1_loss(a, b, reduction=reduction),
     regression_case(),
     lambda a, b, reduction: torch.nn.functional.l1_loss(a, b, reduction=reduction),
+    reference=lambda a, b, reduction: ref.reduced(np.abs(a - b), reduction),
 )
+
+
+def _huber_reference(a, b, reduction, delta=1.0):
+    """½d² where |d| < δ, else δ(|d| − ½δ)."""
+    d = np.abs(a - b)
+    return ref.reduced(np.where(d < delta, 0.5 * d**2, delta * (d - 0.5 * delta)), reduction)
 
 
 op(
@@ -157,6 +166,7 @@ op(
     lambda a, b, reduction: F.huber_loss(a, b, reduction=reduction, delta=1.0),
     regression_case(),
     lambda a, b, reduction: torch.nn.functional.huber_loss(a, b, reduction=reduction, delta=1.0),
+    reference=_huber_reference,
 )
 
 
@@ -165,6 +175,7 @@ op(
     _cross_entropy(tg.tensor, F),
     class_case(),
     _cross_entropy(torch.from_numpy, torch.nn.functional),
+    reference=ref.cross_entropy,
 )
 
 
@@ -173,6 +184,7 @@ op(
     _cross_entropy(tg.tensor, F),
     class_case(extra_dims=True),
     _cross_entropy(torch.from_numpy, torch.nn.functional),
+    reference=ref.cross_entropy,
 )
 
 
@@ -181,6 +193,7 @@ op(
     _cross_entropy(tg.tensor, F),
     class_case(unbatched=True),
     _cross_entropy(torch.from_numpy, torch.nn.functional),
+    reference=ref.cross_entropy,
 )
 
 
@@ -189,6 +202,7 @@ op(
     _cross_entropy(tg.tensor, F),
     class_case(probabilities=True, extra_dims=True),
     _cross_entropy(torch.from_numpy, torch.nn.functional),
+    reference=ref.cross_entropy,
 )
 
 
@@ -197,6 +211,7 @@ op(
     _cross_entropy(tg.tensor, F),
     class_case(domain=extreme),
     _cross_entropy(torch.from_numpy, torch.nn.functional),
+    reference=ref.cross_entropy,
 )
 
 
@@ -205,6 +220,9 @@ op(
     _nll(tg.tensor, F),
     class_case(smoothing=False, extra_dims=True),
     _nll(torch.from_numpy, torch.nn.functional),
+    reference=lambda z, target, weight, reduction, label_smoothing: ref.cross_entropy(
+        z, target, weight, reduction
+    ),
 )
 
 
@@ -215,6 +233,7 @@ op(
     lambda p, y, weight, reduction: torch.nn.functional.binary_cross_entropy(
         p, y, _torch_or_none(weight), reduction=reduction
     ),
+    reference=ref.binary_cross_entropy,
 )
 
 
@@ -223,6 +242,7 @@ op(
     _bce_logits(tg.tensor, F),
     binary_case(),
     _bce_logits(torch.from_numpy, torch.nn.functional),
+    reference=ref.binary_cross_entropy_with_logits,
 )
 
 
@@ -231,6 +251,7 @@ op(
     _bce_logits(tg.tensor, F),
     binary_case(domain=extreme),
     _bce_logits(torch.from_numpy, torch.nn.functional),
+    reference=ref.binary_cross_entropy_with_logits,
 )
 
 
@@ -239,6 +260,7 @@ op(
     _bce_logits(tg.tensor, F, "logistic_loss"),
     binary_case(),
     _bce_logits(torch.from_numpy, torch.nn.functional),
+    reference=ref.binary_cross_entropy_with_logits,
 )
 
 
@@ -247,6 +269,7 @@ op(
     lambda s, target, reduction: F.hinge_loss(s, tg.tensor(target), margin=1.1, reduction=reduction),
     margin_case(),
     _torch_hinge,
+    reference=lambda s, target, reduction: ref.hinge(s, target, 1.1, reduction),
 )
 
 
@@ -259,4 +282,5 @@ op(
     lambda s, target, p, weight, reduction: torch.nn.functional.multi_margin_loss(
         s, torch.from_numpy(target), p, 1.1, _torch_or_none(weight), reduction=reduction
     ),
+    reference=lambda s, target, p, weight, reduction: ref.multi_margin(s, target, p, 1.1, weight, reduction),
 )

@@ -8,12 +8,13 @@ import itertools
 import math
 
 import numpy as np
-from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.ops.movement import Pad
 
+from .. import strategies as st
+from . import reference as ref
 from .cases import MAX_DIMS, _rng, dims, real, reduction, shapes, unary, with_ones
 from .entry import Case, op, torch
 
@@ -281,7 +282,14 @@ def _pad(a, widths, value):
     return Pad.apply(a, widths, value)
 
 
-op("reshape", lambda a, shape: a.reshape(shape), reshaped(), lambda a, shape: a.reshape(shape), ["reshape"])
+op(
+    "reshape",
+    lambda a, shape: a.reshape(shape),
+    reshaped(),
+    lambda a, shape: a.reshape(shape),
+    ["reshape"],
+    reference=lambda a, shape: a.reshape(shape),
+)
 
 
 op(
@@ -290,10 +298,18 @@ op(
     reshaped(),
     lambda a, shape: a.reshape(*shape) if shape else a.reshape(shape),  # torch needs one argument
     ["reshape"],
+    reference=lambda a, shape: a.reshape(shape),
 )
 
 
-op("view", lambda a, shape: a.view(shape), reshaped(), lambda a, shape: a.view(shape), ["view"])
+op(
+    "view",
+    lambda a, shape: a.view(shape),
+    reshaped(),
+    lambda a, shape: a.view(shape),
+    ["view"],
+    reference=lambda a, shape: a.reshape(shape),
+)
 
 
 op(
@@ -302,6 +318,7 @@ op(
     flattened(),
     lambda a, start_dim, end_dim: a.flatten(start_dim, end_dim),
     ["flatten"],
+    reference=ref.flatten,
 )
 
 
@@ -311,10 +328,18 @@ op(
     squeezed(),
     lambda a, dim: a.squeeze() if dim is None else a.squeeze(dim),
     ["squeeze"],
+    reference=ref.squeeze,
 )
 
 
-op("unsqueeze", lambda a, dim: a.unsqueeze(dim), unsqueezed(), lambda a, dim: a.unsqueeze(dim), ["unsqueeze"])
+op(
+    "unsqueeze",
+    lambda a, dim: a.unsqueeze(dim),
+    unsqueezed(),
+    lambda a, dim: a.unsqueeze(dim),
+    ["unsqueeze"],
+    reference=lambda a, dim: np.expand_dims(a, dim),
+)
 
 
 op(
@@ -323,25 +348,61 @@ op(
     transposed(),
     lambda a, dim0, dim1: a.transpose(dim0, dim1),
     ["transpose"],
+    reference=lambda a, dim0, dim1: a if a.ndim == 0 else np.swapaxes(a, dim0, dim1),
 )
 
 
-op("permute", lambda a, dims: a.permute(*dims), permuted(), lambda a, dims: a.permute(dims), ["permute"])
+op(
+    "permute",
+    lambda a, dims: a.permute(*dims),
+    permuted(),
+    lambda a, dims: a.permute(dims),
+    ["permute"],
+    reference=lambda a, dims: np.transpose(a, dims),
+)
 
 
-op("permute_tuple", lambda a, dims: a.permute(dims), permuted(), lambda a, dims: a.permute(dims), ["permute"])
+op(
+    "permute_tuple",
+    lambda a, dims: a.permute(dims),
+    permuted(),
+    lambda a, dims: a.permute(dims),
+    ["permute"],
+    reference=lambda a, dims: np.transpose(a, dims),
+)
 
 
-op("T", lambda a: a.T, unary(real), lambda a: a.permute(tuple(reversed(range(a.ndim)))), ["T"])
+op(
+    "T",
+    lambda a: a.T,
+    unary(real),
+    lambda a: a.permute(tuple(reversed(range(a.ndim)))),
+    ["T"],
+    reference=np.transpose,
+)
 
 
-op("t", lambda a: a.t(), unary(real, max_dims=2), lambda a: a.t(), ["t"])
+op("t", lambda a: a.t(), unary(real, max_dims=2), lambda a: a.t(), ["t"], reference=np.transpose)
 
 
-op("mT", lambda a: a.mT, unary(real, min_dims=2), lambda a: a.mT, ["mT"])
+op(
+    "mT",
+    lambda a: a.mT,
+    unary(real, min_dims=2),
+    lambda a: a.mT,
+    ["mT"],
+    reference=lambda a: np.swapaxes(a, -1, -2),
+)
 
 
-op("expand", lambda a, size: a.expand(*size), expanded(), lambda a, size: a.expand(size), ["expand"])
+op(
+    "expand",
+    lambda a, size: a.expand(*size),
+    expanded(),
+    lambda a, size: a.expand(size),
+    ["expand"],
+    reference=ref.expand,
+)
 
 
 op(
@@ -350,6 +411,7 @@ op(
     expanded(allow_minus_one=False),
     lambda a, size: a.broadcast_to(size),
     ["broadcast_to"],
+    reference=lambda a, size: np.broadcast_to(a, size).copy(),
 )
 
 
@@ -359,6 +421,7 @@ op(
     summed_to(),
     lambda a, size: a.sum_to_size(size),
     ["sum_to_size"],
+    reference=ref.sum_to_size,
 )
 
 
@@ -368,10 +431,18 @@ op(
     repeated(),
     lambda a, repeats: a.repeat(*repeats),
     ["repeat"],
+    reference=lambda a, repeats: np.tile(a, repeats),
 )
 
 
-op("flip", lambda a, dims: a.flip(dims), flipped(), lambda a, dims: a.flip(dims), ["flip"])
+op(
+    "flip",
+    lambda a, dims: a.flip(dims),
+    flipped(),
+    lambda a, dims: a.flip(dims),
+    ["flip"],
+    reference=lambda a, dims: np.flip(a, dims),
+)
 
 
 op(
@@ -380,6 +451,7 @@ op(
     basic_index(),
     lambda a, index: a[index],
     ["__getitem__"],
+    reference=lambda a, index: a[index],
 )
 
 
@@ -389,6 +461,7 @@ op(
     basic_index(negative_steps=True),
     None,
     ["__getitem__"],
+    reference=lambda a, index: a[index],
 )
 
 
@@ -398,6 +471,7 @@ op(
     array_index(),
     lambda a, index: a[_torch_index(index)],
     ["__getitem__"],
+    reference=lambda a, index: a[index],
 )
 
 
@@ -407,6 +481,7 @@ op(
     array_index(max_arrays=2, two_d=True),
     lambda a, index: a[_torch_index(index)],
     ["__getitem__"],
+    reference=lambda a, index: a[index],
 )
 
 
@@ -416,6 +491,7 @@ op(
     array_index(lead=0),
     lambda a, index: a[index[-1].tolist()],
     ["__getitem__"],
+    reference=lambda a, index: a[index[-1].tolist()],
 )
 
 
@@ -425,6 +501,7 @@ op(
     mask_index(),
     lambda a, mask: a[torch.from_numpy(mask)],
     ["__getitem__"],
+    reference=lambda a, mask: a[mask],
 )
 
 
@@ -434,6 +511,7 @@ op(
     mask_index(),
     lambda a, mask: a[torch.from_numpy(mask)],
     ["__getitem__"],
+    reference=lambda a, mask: a[mask],
 )
 
 
@@ -443,6 +521,7 @@ op(
     mixed_index(),
     lambda a, array: a[None, ..., torch.from_numpy(array), ::2],
     ["__getitem__"],
+    reference=lambda a, array: a[None, ..., array, ::2],
 )
 
 
@@ -454,13 +533,26 @@ def setitem_case(draw):
     return Case((case.arrays[0], value), case.params)
 
 
+def _setitem_reference(a, value, index):
+    copy = a.copy()
+    copy[index] = value * 2
+    return copy
+
+
 def _setitem_in_graph(a, value, index):
     h = a * 1
     h[index] = value * 2
     return h
 
 
-op("setitem_in_graph", _setitem_in_graph, setitem_case(), _setitem_in_graph, ["__setitem__"])
+op(
+    "setitem_in_graph",
+    _setitem_in_graph,
+    setitem_case(),
+    _setitem_in_graph,
+    ["__setitem__"],
+    reference=_setitem_reference,
+)
 
 
 op(
@@ -469,6 +561,7 @@ op(
     gathered(),
     lambda a, dim, index: a.gather(dim, torch.from_numpy(index)),
     ["gather"],
+    reference=ref.gather,
 )
 
 
@@ -478,6 +571,7 @@ op(
     chunk_case(),
     lambda a, chunks, dim: a.chunk(chunks, dim),
     ["chunk"],
+    reference=ref.chunk,
 )
 
 
@@ -487,6 +581,7 @@ op(
     split_case(),
     lambda a, split, dim: a.split(split, dim),
     ["split"],
+    reference=lambda a, split, dim: ref.split(a, split, dim),
 )
 
 
@@ -496,6 +591,7 @@ op(
     split_case(sections=True),
     lambda a, split, dim: a.split(split, dim),
     ["split"],
+    reference=lambda a, split, dim: ref.split(a, split, dim),
 )
 
 
@@ -505,6 +601,7 @@ op(
     reduction(real, keepdim=False, allow_none=False, allow_tuple=False, min_dims=1),
     lambda a, dim: a.unbind(dim),
     ["unbind"],
+    reference=lambda a, dim: tuple(np.moveaxis(a, dim, 0)),
 )
 
 
@@ -514,6 +611,7 @@ op(
     joined(same_size=False),
     lambda *arrays, dim: torch.cat(list(arrays), dim),
     ["tg.cat"],
+    reference=lambda *arrays, dim: np.concatenate(arrays, dim),
 )
 
 
@@ -523,6 +621,7 @@ op(
     joined(same_size=True),
     lambda *arrays, dim: torch.stack(list(arrays), dim),
     ["tg.stack"],
+    reference=lambda *arrays, dim: np.stack(arrays, dim),
 )
 
 
@@ -531,6 +630,7 @@ op(
     _pad,
     padded(),
     lambda a, widths, value: torch.nn.functional.pad(a, _torch_pad_tuple(widths), value=value),
+    reference=lambda a, widths, value: np.pad(a, widths, constant_values=value),
 )
 
 
@@ -558,6 +658,7 @@ for _mode in ("reflect", "replicate", "circular"):
         lambda a, pad, mode: F.pad(a, pad, mode),
         pad_mode_case(_mode),
         lambda a, pad, mode: torch.nn.functional.pad(a, pad, mode),
+        reference=ref.pad,
     )
 
 
@@ -566,6 +667,7 @@ op(
     lambda a, pad, value: F.pad(a, pad, value=value),
     crop_pad_case(),
     lambda a, pad, value: torch.nn.functional.pad(a, pad, value=value),
+    reference=lambda a, pad, value: ref.pad(a, pad, value=value),
 )
 
 
@@ -585,4 +687,5 @@ op(
     lambda w, index: F.embedding(tg.tensor(index), w),
     embedding_case(),
     lambda w, index: torch.nn.functional.embedding(torch.from_numpy(index), w),
+    reference=lambda w, index: w[index],
 )

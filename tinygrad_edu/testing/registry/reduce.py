@@ -4,11 +4,12 @@ SoftmaxOp, LogSoftmaxOp, with the numerically hard cases (logits around ±1000).
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu.nn import functional as F
 
+from .. import strategies as st
+from . import reference as ref
 from .cases import _normalized, distinct, large, real, reduction, unary, unit_scale, wide, with_zeros
 from .entry import Case, op, torch
 
@@ -35,10 +36,18 @@ op(
     reduction(real),
     lambda a, dim, keepdim: a.sum(_all_dims(dim, a.ndim), keepdim=keepdim),
     ["sum"],
+    reference=lambda a, dim, keepdim: ref.reduce(np.sum, a, dim, keepdim),
 )
 
 
-op("sum_all", lambda a: a.sum(), unary(real), lambda a: a.sum(), ["sum"])
+op(
+    "sum_all",
+    lambda a: a.sum(),
+    unary(real),
+    lambda a: a.sum(),
+    ["sum"],
+    reference=lambda a: np.asarray(a.sum()),
+)
 
 
 op(
@@ -47,13 +56,28 @@ op(
     reduction(real),
     lambda a, dim, keepdim: a.mean(_all_dims(dim, a.ndim), keepdim=keepdim),
     ["mean"],
+    reference=lambda a, dim, keepdim: ref.reduce(np.mean, a, dim, keepdim),
 )
 
 
-op("max_all", lambda a: a.max(), unary(distinct), lambda a: a.max(), ["max"])
+op(
+    "max_all",
+    lambda a: a.max(),
+    unary(distinct),
+    lambda a: a.max(),
+    ["max"],
+    reference=lambda a: np.asarray(a.max()),
+)
 
 
-op("min_all", lambda a: a.min(), unary(distinct), lambda a: a.min(), ["min"])
+op(
+    "min_all",
+    lambda a: a.min(),
+    unary(distinct),
+    lambda a: a.min(),
+    ["min"],
+    reference=lambda a: np.asarray(a.min()),
+)
 
 
 op(
@@ -62,6 +86,7 @@ op(
     reduction(distinct, allow_none=False, allow_tuple=False),
     lambda a, dim, keepdim: a.max(dim, keepdim=keepdim).values,
     ["max"],
+    reference=lambda a, dim, keepdim: ref.reduce(np.max, a, dim, keepdim),
 )
 
 
@@ -71,6 +96,7 @@ op(
     reduction(distinct, allow_none=False, allow_tuple=False),
     lambda a, dim, keepdim: a.min(dim, keepdim).values,
     ["min"],
+    reference=lambda a, dim, keepdim: ref.reduce(np.min, a, dim, keepdim),
 )
 
 
@@ -80,6 +106,7 @@ op(
     reduction(distinct),
     lambda a, dim, keepdim: a.amax(_all_dims(dim, a.ndim), keepdim),
     ["amax"],
+    reference=lambda a, dim, keepdim: ref.reduce(np.max, a, dim, keepdim),
 )
 
 
@@ -89,6 +116,7 @@ op(
     reduction(distinct),
     lambda a, dim, keepdim: a.amin(_all_dims(dim, a.ndim), keepdim),
     ["amin"],
+    reference=lambda a, dim, keepdim: ref.reduce(np.min, a, dim, keepdim),
 )
 
 
@@ -104,6 +132,7 @@ op(
     lambda a: a.max() + a.amin(),
     ["max", "amin"],
     twice=False,
+    reference=lambda a: np.asarray(a.max() + a.min()),
 )
 
 
@@ -113,6 +142,7 @@ op(
     reduction(unit_scale),
     _torch_prod,
     ["prod"],
+    reference=lambda a, dim, keepdim: ref.reduce(np.prod, a, dim, keepdim),
 )
 
 
@@ -122,6 +152,7 @@ op(
     reduction(with_zeros),
     _torch_prod,
     ["prod"],
+    reference=lambda a, dim, keepdim: ref.reduce(np.prod, a, dim, keepdim),
 )
 
 
@@ -131,6 +162,7 @@ op(
     reduction(wide),
     lambda a, dim, keepdim: a.logsumexp(_all_dims(dim, a.ndim), keepdim),
     ["logsumexp"],
+    reference=ref.logsumexp,
 )
 
 
@@ -140,6 +172,7 @@ op(
     reduction(wide, keepdim=False, allow_none=False, allow_tuple=False),
     lambda a, dim: a.softmax(dim),
     ["softmax"],
+    reference=ref.softmax,
 )
 
 
@@ -149,6 +182,7 @@ op(
     reduction(wide, keepdim=False, allow_none=False, allow_tuple=False),
     lambda a, dim: a.log_softmax(dim),
     ["log_softmax"],
+    reference=ref.log_softmax,
 )
 
 
@@ -158,6 +192,7 @@ op(
     reduction(large, keepdim=False, allow_none=False, allow_tuple=False),
     lambda a, dim: a.softmax(dim),
     ["softmax"],
+    reference=ref.softmax,
 )
 
 
@@ -167,6 +202,7 @@ op(
     reduction(large, keepdim=False, allow_none=False, allow_tuple=False),
     lambda a, dim: a.log_softmax(dim),
     ["log_softmax"],
+    reference=ref.log_softmax,
 )
 
 
@@ -176,6 +212,7 @@ op(
     reduction(large),
     lambda a, dim, keepdim: a.logsumexp(_all_dims(dim, a.ndim), keepdim),
     ["logsumexp"],
+    reference=ref.logsumexp,
 )
 
 
@@ -184,6 +221,7 @@ op(
     lambda a, dim: F.softmax(a, dim),
     reduction(large, keepdim=False, allow_none=False, allow_tuple=False),
     lambda a, dim: torch.nn.functional.softmax(a, dim),
+    reference=ref.softmax,
 )
 
 
@@ -192,6 +230,7 @@ op(
     lambda a, dim: F.log_softmax(a, dim, dtype=tg.float64),
     reduction(wide, keepdim=False, allow_none=False, allow_tuple=False),
     lambda a, dim: torch.nn.functional.log_softmax(a, dim, dtype=torch.float64),
+    reference=ref.log_softmax,
 )
 
 
@@ -201,6 +240,7 @@ op(
     reduction(real, keepdim=False, allow_none=False, allow_tuple=False),
     lambda a, dim: a.cumsum(dim),
     ["cumsum"],
+    reference=lambda a, dim: ref.along(np.cumsum, a, dim),
 )
 
 
@@ -210,6 +250,7 @@ op(
     reduction(real, keepdim=False, allow_none=False, allow_tuple=False),
     lambda a, dim: torch.cumsum(a, dim=dim),
     ["tg.cumsum"],
+    reference=lambda a, dim: ref.along(np.cumsum, a, dim),
 )
 
 
@@ -219,4 +260,7 @@ op(
     reduction(real, allow_none=False),
     lambda a, dim, keepdim: a.sum(dim, keepdim=keepdim) + a.mean(dim, keepdim=keepdim),
     ["sum", "mean", "tg.mean"],
+    reference=lambda a, dim, keepdim: (
+        ref.reduce(np.sum, a, dim, keepdim) + ref.reduce(np.mean, a, dim, keepdim)
+    ),
 )
