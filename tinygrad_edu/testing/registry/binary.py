@@ -13,14 +13,14 @@ from .. import strategies as st
 from .cases import (
     MAX_DIMS,
     MAX_SIDE,
-    _array,
-    _rng,
+    as_float64,
     broadcasting,
     grid_even,
     grid_odd,
     nonzero,
     positive,
     real,
+    seeded_rng,
     unary,
     unary_with,
 )
@@ -31,7 +31,7 @@ from .entry import Case, op, torch
 def where_case(draw, scalar_other=False):
     count = 2 if scalar_other else 3
     drawn = draw(st.broadcastable_shapes(count, max_dims=MAX_DIMS, max_side=MAX_SIDE))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     condition = np.asarray(rng.random(drawn[0]) < 0.5)
     arrays = tuple(real(rng, s) for s in drawn[1:])
     return Case(arrays, {"condition": condition})
@@ -41,17 +41,17 @@ def where_case(draw, scalar_other=False):
 def clamp_tensor_case(draw):
     """x between tensor bounds: x on the odd grid, bounds on the even grid (never equal)."""
     drawn = draw(st.broadcastable_shapes(3, max_dims=MAX_DIMS, max_side=MAX_SIDE))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     x_shape, lo_shape, hi_shape = drawn
     low, high = grid_even(rng, lo_shape) - 0.6, grid_even(rng, hi_shape) + 0.6
-    return Case((grid_odd(rng, x_shape), _array(low, lo_shape), _array(high, hi_shape)), {})
+    return Case((grid_odd(rng, x_shape), as_float64(low, lo_shape), as_float64(high, hi_shape)), {})
 
 
 @st.composite
 def const_array_case(draw, domain=real):
     """A tensor and a NumPy array (the left operand of reflected operators), broadcastable."""
     drawn = draw(st.broadcastable_shapes(2, max_dims=MAX_DIMS, max_side=MAX_SIDE))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     return Case((domain(rng, drawn[0]),), {"c": positive(rng, drawn[1])})
 
 

@@ -13,15 +13,15 @@ from tinygrad_edu.nn import functional as F
 from .. import strategies as st
 from . import reference as ref
 from .cases import (
-    _bools,
-    _normalized,
-    _rng,
+    bools,
     distinct,
     distinct_abs,
     nonzero,
     real,
+    reduced_dims,
     reduction,
     saturating,
+    seeded_rng,
     shapes,
     unary,
     unary_with,
@@ -31,7 +31,7 @@ from .entry import Case, op, torch
 
 
 def _count(shape, dim):
-    return math.prod(shape[d] for d in _normalized(dim, len(shape)))
+    return math.prod(shape[d] for d in reduced_dims(dim, len(shape)))
 
 
 @st.composite
@@ -41,7 +41,7 @@ def variance(draw, domain=real, min_count=1, **shape_kw):
     count = _count(case.arrays[0].shape, case.params["dim"])
     if count < min_count:  # std needs two elements: sqrt has a kink at variance 0
         shape = tuple(max(n, 2) for n in case.arrays[0].shape) or (2,)
-        case = Case((domain(_rng(draw), shape),), {**case.params, "dim": None})
+        case = Case((domain(seeded_rng(draw), shape),), {**case.params, "dim": None})
         count = math.prod(shape)
     case.params["correction"] = draw(st.integers(0, min(count - 1, 2)))
     return case
@@ -65,7 +65,7 @@ op(
             c.arrays, {"dim": c.params["dim"], "keepdim": c.params["keepdim"], "unbiased": unbiased}
         ),
         variance(real, min_count=2),
-        _bools,
+        bools,
     ),
     lambda a, dim, keepdim, unbiased: a.var(dim, unbiased=unbiased, keepdim=keepdim),
     ["var"],
@@ -141,7 +141,7 @@ def sort_case(draw):
     shape = draw(shapes())
     n = max(len(shape), 1)
     params = {"dim": draw(st.integers(-n, n - 1)), "descending": draw(st.booleans())}
-    return Case((distinct(_rng(draw), shape),), params)
+    return Case((distinct(seeded_rng(draw), shape),), params)
 
 
 @st.composite
@@ -151,7 +151,7 @@ def topk_case(draw):
     n = len(shape)
     dim = draw(st.integers(-n, n - 1))
     params = {"k": draw(st.integers(1, shape[dim])), "dim": dim, "largest": draw(st.booleans())}
-    return Case((distinct(_rng(draw), shape),), params)
+    return Case((distinct(seeded_rng(draw), shape),), params)
 
 
 @st.composite
@@ -164,7 +164,7 @@ def layer_norm_case(draw):
     if math.prod(normalized) < 2:
         shape = shape[: len(shape) - 1] + (2,)
         normalized = shape[len(shape) - count :]
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     arrays = [distinct(rng, shape)]
     if draw(st.booleans()):
         arrays += [real(rng, normalized), real(rng, normalized)]

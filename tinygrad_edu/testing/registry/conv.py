@@ -9,7 +9,7 @@ from tinygrad_edu.nn import functional as F
 
 from .. import strategies as st
 from . import reference as ref
-from .cases import _bools, _rng, distinct, real
+from .cases import bools, distinct, real, seeded_rng
 from .entry import Case, op, torch
 
 
@@ -32,7 +32,7 @@ def conv_case(draw, string_padding=False, groups=(1, 2), max_side=5):
         params = {"padding": draw(st.sampled_from(["same", "valid"])), "dilation": params["dilation"]}
     smallest = max(params["dilation"] * (k - 1) + 1 for k in kernel)
     size = tuple(draw(st.integers(smallest, max(smallest, max_side))) for _ in range(2))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     arrays = [
         real(rng, (n, per_group_in * group_count) + size),
         real(rng, (per_group_out * group_count, per_group_in) + kernel),
@@ -70,7 +70,7 @@ def pool_case(draw, domain=distinct, dilation=False):
         draw(st.integers(reach, 5)),
         draw(st.integers(reach, 5)),
     )
-    return Case((domain(_rng(draw), shape),), params)
+    return Case((domain(seeded_rng(draw), shape),), params)
 
 
 @st.composite
@@ -82,7 +82,7 @@ def fold_case(draw):
     blocks = [(s + 2 * padding - k) // stride + 1 for s, k in zip(size, kernel)]
     shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)) * kernel[0] * kernel[1], blocks[0] * blocks[1])
     params = {"output_size": size, "kernel_size": kernel, "stride": stride, "padding": padding}
-    return Case((real(_rng(draw), shape),), params)
+    return Case((real(seeded_rng(draw), shape),), params)
 
 
 op("F.conv2d", _conv2d(F), conv_case(), _conv2d(torch.nn.functional), reference=ref.conv2d)
@@ -119,7 +119,7 @@ op(
     "F.avg_pool2d",
     lambda x, count_include_pad, **window: F.avg_pool2d(x, count_include_pad=count_include_pad, **window),
     st.builds(
-        lambda c, include: Case(c.arrays, {**c.params, "count_include_pad": include}), pool_case(real), _bools
+        lambda c, include: Case(c.arrays, {**c.params, "count_include_pad": include}), pool_case(real), bools
     ),
     lambda x, count_include_pad, **window: torch.nn.functional.avg_pool2d(
         x, count_include_pad=count_include_pad, **window

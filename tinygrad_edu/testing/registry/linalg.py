@@ -10,7 +10,7 @@ from tinygrad_edu.nn import functional as F
 
 from .. import strategies as st
 from . import reference as ref
-from .cases import _rng, real, shapes
+from .cases import real, seeded_rng, shapes
 from .entry import Case, op, torch
 
 
@@ -25,7 +25,7 @@ def matmul_operands(draw, min_batch=0, max_batch=2, vectors=True):
         left = (k,)
     if vectors and draw(st.booleans()):
         right = (k,)
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     return Case((real(rng, left), real(rng, right)), {})
 
 
@@ -37,7 +37,7 @@ def vector_matmul(draw, kinds=("dot", "vec_mat", "mat_vec")):
     kind = draw(st.sampled_from(kinds))
     left = (k,) if kind != "mat_vec" else batch + (draw(st.integers(1, 3)), k)
     right = (k,) if kind != "vec_mat" else batch + (k, draw(st.integers(1, 3)))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     return Case((real(rng, left), real(rng, right)), {})
 
 
@@ -124,7 +124,7 @@ op(
 def linear_case(draw, bias=True):
     lead = draw(shapes(min_dims=1, max_dims=2, max_side=3))
     in_features, out_features = draw(st.integers(1, 4)), draw(st.integers(1, 3))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     arrays = [real(rng, lead + (in_features,)), real(rng, (out_features, in_features))]
     if bias:
         arrays.append(real(rng, (out_features,)))
@@ -175,7 +175,7 @@ def einsum_case(draw):
     ``...`` a batch dim of size 1 meets a larger one)."""
     equation = draw(st.sampled_from(EINSUM_EQUATIONS))
     sizes = {c: draw(st.integers(1, 3)) for c in sorted(set(equation) - set(",.->"))}
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     lhs = equation.split("->")[0]
     arrays = []
     for term in lhs.split(","):

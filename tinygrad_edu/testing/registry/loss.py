@@ -10,7 +10,7 @@ from tinygrad_edu.nn import functional as F
 
 from .. import strategies as st
 from . import reference as ref
-from .cases import _array, _rng, extreme, grid_even, grid_odd, positive, real, shapes
+from .cases import as_float64, extreme, grid_even, grid_odd, positive, real, seeded_rng, shapes
 from .entry import Case, op, torch
 
 _reductions = st.sampled_from(["mean", "sum", "none"])
@@ -28,7 +28,7 @@ def _torch_or_none(array):
 def regression_case(draw, prediction=grid_odd, target=grid_even):
     """A prediction and a target of the same shape (grids keep |ŷ − y| off the kinks: 0 and δ = 1)."""
     shape = draw(shapes())
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     return Case((prediction(rng, shape), target(rng, shape)), {"reduction": draw(_reductions)})
 
 
@@ -39,7 +39,7 @@ def class_case(draw, domain=real, extra_dims=False, probabilities=False, smoothi
     classes = draw(st.integers(2, 4))
     batch = () if unbatched else (draw(st.integers(1, 3)),)
     extra = (draw(st.integers(1, 3)),) if extra_dims else ()
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     logits = domain(rng, batch + (classes,) + extra)
     if probabilities:
         target = np.moveaxis(rng.dirichlet(np.ones(classes), size=batch + extra), -1, len(batch))
@@ -61,8 +61,8 @@ def class_case(draw, domain=real, extra_dims=False, probabilities=False, smoothi
 def binary_case(draw, logits=True, domain=real):
     """Logits (or probabilities) and targets in [0, 1] of one shape, with optional weights."""
     shape = draw(shapes(min_dims=1))
-    rng = _rng(draw)
-    scores = domain(rng, shape) if logits else _array(rng.uniform(0.05, 0.95, shape), shape)
+    rng = seeded_rng(draw)
+    scores = domain(rng, shape) if logits else as_float64(rng.uniform(0.05, 0.95, shape), shape)
     params = {
         "weight": positive(rng, shape[-1:]) if draw(st.booleans()) else None,
         "reduction": draw(_reductions),
@@ -71,14 +71,14 @@ def binary_case(draw, logits=True, domain=real):
         params["pos_weight"] = positive(rng, shape[-1:]) if draw(st.booleans()) else None
         params["target"] = rng.integers(0, 2, shape).astype(np.float64)
         return Case((scores,), params)
-    return Case((scores, _array(rng.uniform(0.0, 1.0, shape), shape)), params)
+    return Case((scores, as_float64(rng.uniform(0.0, 1.0, shape), shape)), params)
 
 
 @st.composite
 def margin_case(draw, multi=False):
     """Scores near a 0.2-grid (±0.03): with margin 1.1, 1.1 ∓ s and 1.1 − s_y + s_j stay at least
     0.04 away from the hinge's kink at 0."""
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     reduction = draw(_reductions)
     if not multi:
         shape = draw(shapes())

@@ -15,7 +15,7 @@ from tinygrad_edu.ops.movement import Pad
 
 from .. import strategies as st
 from . import reference as ref
-from .cases import MAX_DIMS, _rng, dims, real, reduction, shapes, unary, with_ones
+from .cases import MAX_DIMS, dims, real, reduction, seeded_rng, shapes, unary, with_ones
 from .entry import Case, op, torch
 
 
@@ -42,14 +42,14 @@ def regrouped(draw, shape):
 @st.composite
 def reshaped(draw):
     shape = draw(shapes())
-    return Case((real(_rng(draw), shape),), {"shape": draw(regrouped(shape))})
+    return Case((real(seeded_rng(draw), shape),), {"shape": draw(regrouped(shape))})
 
 
 @st.composite
 def squeezed(draw):
     shape = draw(with_ones())
     dim = draw(st.one_of(st.none(), dims(len(shape), allow_none=False)))
-    return Case((real(_rng(draw), shape),), {"dim": dim})
+    return Case((real(seeded_rng(draw), shape),), {"dim": dim})
 
 
 @st.composite
@@ -59,7 +59,7 @@ def flattened(draw):
     start, end = sorted(draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2)))
     start = start - n if draw(st.booleans()) else start
     end = end - n if draw(st.booleans()) else end
-    return Case((real(_rng(draw), shape),), {"start_dim": start, "end_dim": end})
+    return Case((real(seeded_rng(draw), shape),), {"start_dim": start, "end_dim": end})
 
 
 @st.composite
@@ -67,7 +67,7 @@ def transposed(draw):
     shape = draw(shapes())
     n = max(len(shape), 1)
     pair = draw(st.lists(st.integers(-n, n - 1), min_size=2, max_size=2))
-    return Case((real(_rng(draw), shape),), {"dim0": pair[0], "dim1": pair[1]})
+    return Case((real(seeded_rng(draw), shape),), {"dim0": pair[0], "dim1": pair[1]})
 
 
 @st.composite
@@ -75,7 +75,7 @@ def permuted(draw):
     shape = draw(shapes())
     order = draw(st.permutations(range(len(shape))))
     order = tuple(d - len(shape) if draw(st.booleans()) else d for d in order)
-    return Case((real(_rng(draw), shape),), {"dims": order})
+    return Case((real(seeded_rng(draw), shape),), {"dims": order})
 
 
 @st.composite
@@ -86,7 +86,7 @@ def expanded(draw, allow_minus_one=True):
     target = [n if n != 1 else draw(st.integers(1, 3)) for n in shape]
     if allow_minus_one:
         target = [-1 if t == n and draw(st.booleans()) else t for t, n in zip(target, shape)]
-    return Case((real(_rng(draw), shape),), {"size": tuple(lead + target)})
+    return Case((real(seeded_rng(draw), shape),), {"size": tuple(lead + target)})
 
 
 @st.composite
@@ -95,7 +95,7 @@ def summed_to(draw):
     size = draw(with_ones())
     lead = draw(st.lists(st.integers(1, 3), max_size=MAX_DIMS - len(size)))
     shape = tuple(lead + [n if n != 1 else draw(st.integers(1, 3)) for n in size])
-    return Case((real(_rng(draw), shape),), {"size": size})
+    return Case((real(seeded_rng(draw), shape),), {"size": size})
 
 
 @st.composite
@@ -103,7 +103,7 @@ def repeated(draw):
     shape = draw(shapes(max_side=3))
     extra = draw(st.integers(1 if not shape else 0, 1))
     repeats = draw(st.lists(st.integers(1, 3), min_size=len(shape) + extra, max_size=len(shape) + extra))
-    return Case((real(_rng(draw), shape),), {"repeats": tuple(repeats)})
+    return Case((real(seeded_rng(draw), shape),), {"repeats": tuple(repeats)})
 
 
 @st.composite
@@ -112,7 +112,7 @@ def flipped(draw):
     n = len(shape)
     axes = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True))
     return Case(
-        (real(_rng(draw), shape),), {"dims": tuple(d - n if draw(st.booleans()) else d for d in axes)}
+        (real(seeded_rng(draw), shape),), {"dims": tuple(d - n if draw(st.booleans()) else d for d in axes)}
     )
 
 
@@ -120,7 +120,7 @@ def flipped(draw):
 def unsqueezed(draw):
     shape = draw(shapes())
     n = len(shape)
-    return Case((real(_rng(draw), shape),), {"dim": draw(st.integers(-n - 1, n))})
+    return Case((real(seeded_rng(draw), shape),), {"dim": draw(st.integers(-n - 1, n))})
 
 
 @st.composite
@@ -159,7 +159,7 @@ def basic_index(draw, negative_steps=False):
     index = tuple(items)
     if len(index) == 1 and draw(st.booleans()):
         index = index[0]  # a bare int/slice/None/Ellipsis, not a tuple
-    return Case((real(_rng(draw), shape),), {"index": index})
+    return Case((real(seeded_rng(draw), shape),), {"index": index})
 
 
 @st.composite
@@ -170,7 +170,7 @@ def array_index(draw, max_arrays=1, two_d=False, lead=None):
         lead = draw(st.integers(0, len(shape) - max_arrays))
     count = draw(st.integers(1, max_arrays))
     index_shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3))) if two_d else (draw(st.integers(1, 5)),)
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     arrays = [rng.integers(-shape[lead + k], shape[lead + k], index_shape) for k in range(count)]
     return Case((real(rng, shape),), {"index": (slice(None),) * lead + tuple(arrays)})
 
@@ -179,7 +179,7 @@ def array_index(draw, max_arrays=1, two_d=False, lead=None):
 def mixed_index(draw):
     """``x[None, ..., array, ::2]``: an integer array between an Ellipsis and a strided slice."""
     shape = draw(shapes(min_dims=2))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     n = shape[-2]
     array = rng.integers(-n, n, (draw(st.integers(1, 5)),))
     return Case((real(rng, shape),), {"array": array})
@@ -190,7 +190,7 @@ def mask_index(draw):
     """A bool mask over the leading dims (all of them, or some)."""
     shape = draw(shapes(min_dims=1))
     k = draw(st.integers(1, len(shape)))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     return Case((real(rng, shape),), {"mask": rng.random(shape[:k]) < 0.5})
 
 
@@ -203,7 +203,7 @@ def gathered(draw):
     index_shape = tuple(
         draw(st.integers(1, 4)) if i == d else draw(st.integers(1, s)) for i, s in enumerate(shape)
     )
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     return Case((real(rng, shape),), {"dim": dim, "index": rng.integers(0, shape[d], index_shape)})
 
 
@@ -219,7 +219,7 @@ def split_case(draw, sections=False):
         split = [b - a for a, b in itertools.pairwise(bounds)]
     else:
         split = draw(st.integers(1, 4))
-    return Case((real(_rng(draw), shape),), {"split": split, "dim": dim})
+    return Case((real(seeded_rng(draw), shape),), {"split": split, "dim": dim})
 
 
 @st.composite
@@ -227,7 +227,8 @@ def chunk_case(draw):
     shape = draw(shapes(min_dims=1))
     n = len(shape)
     return Case(
-        (real(_rng(draw), shape),), {"chunks": draw(st.integers(1, 5)), "dim": draw(st.integers(-n, n - 1))}
+        (real(seeded_rng(draw), shape),),
+        {"chunks": draw(st.integers(1, 5)), "dim": draw(st.integers(-n, n - 1))},
     )
 
 
@@ -238,7 +239,7 @@ def joined(draw, same_size):
     count = draw(st.integers(2, 3))
     n = len(shape) + (1 if same_size else 0)
     dim = draw(st.integers(-n, n - 1))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     arrays = []
     for _ in range(count):
         if not same_size:
@@ -252,7 +253,7 @@ def padded(draw):
     shape = draw(shapes(min_dims=1))
     widths = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in shape)
     value = draw(st.sampled_from([0.0, 1.5, -2.0]))
-    return Case((real(_rng(draw), shape),), {"widths": widths, "value": value})
+    return Case((real(seeded_rng(draw), shape),), {"widths": widths, "value": value})
 
 
 def _torch_index(index):
@@ -529,7 +530,7 @@ op(
 def setitem_case(draw):
     """An input, a basic index into it, and a value shaped like the indexed part."""
     case = draw(basic_index())
-    value = real(_rng(draw), case.arrays[0][case.params["index"]].shape)
+    value = real(seeded_rng(draw), case.arrays[0][case.params["index"]].shape)
     return Case((case.arrays[0], value), case.params)
 
 
@@ -641,7 +642,7 @@ def pad_mode_case(draw, mode):
     count = draw(st.integers(1, 2))
     limit = [shape[-1 - i] - (1 if mode == "reflect" else 0) for i in range(count)]
     pad = tuple(draw(st.integers(0, limit[i // 2])) for i in range(2 * count))
-    return Case((real(_rng(draw), shape),), {"pad": pad, "mode": mode})
+    return Case((real(seeded_rng(draw), shape),), {"pad": pad, "mode": mode})
 
 
 @st.composite
@@ -649,7 +650,7 @@ def crop_pad_case(draw):
     """Constant padding with negative entries (a crop), as PyTorch allows."""
     shape = (draw(st.integers(1, 3)), draw(st.integers(2, 4)), draw(st.integers(2, 4)))
     pad = tuple(draw(st.integers(-1, 2)) for _ in range(4))
-    return Case((real(_rng(draw), shape),), {"pad": pad, "value": draw(st.sampled_from([0.0, -1.5]))})
+    return Case((real(seeded_rng(draw), shape),), {"pad": pad, "value": draw(st.sampled_from([0.0, -1.5]))})
 
 
 for _mode in ("reflect", "replicate", "circular"):
@@ -678,7 +679,7 @@ def embedding_case(draw):
     compared with PyTorch in tests/nn/test_embedding_layernorm.py.)"""
     rows, cols = draw(st.integers(1, 5)), draw(st.integers(1, 3))
     index_shape = draw(shapes(max_dims=2))
-    rng = _rng(draw)
+    rng = seeded_rng(draw)
     return Case((real(rng, (rows, cols)),), {"index": rng.integers(0, rows, index_shape)})
 
 

@@ -10,7 +10,7 @@ from tinygrad_edu.nn import functional as F
 
 from .. import strategies as st
 from . import reference as ref
-from .cases import _normalized, distinct, large, real, reduction, unary, unit_scale, wide, with_zeros
+from .cases import distinct, large, real, reduced_dims, reduction, unary, unit_scale, wide, with_zeros
 from .entry import Case, op, torch
 
 
@@ -19,7 +19,7 @@ def _torch_prod(a, dim=None, keepdim=False):
     if dim is None:
         out = a.prod()
         return out.reshape((1,) * a.ndim) if keepdim else out
-    axes = sorted(_normalized(dim, a.ndim), reverse=True) if a.ndim else [0]
+    axes = sorted(reduced_dims(dim, a.ndim), reverse=True) if a.ndim else [0]
     for d in axes:
         a = a.prod(d, keepdim=keepdim)
     return a
