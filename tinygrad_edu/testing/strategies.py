@@ -54,6 +54,18 @@ def none():
     return Strategy(lambda rng: None, lambda st, hnp: st.none())
 
 
+def just(value):
+    return Strategy(lambda rng: value, lambda st, hnp: st.just(value))
+
+
+def tuples(*strategies):
+    """A tuple with one value of each of ``strategies``."""
+    return Strategy(
+        lambda rng: tuple(s.example(rng) for s in strategies),
+        lambda st, hnp: st.tuples(*(s.hypothesis() for s in strategies)),
+    )
+
+
 def sampled_from(values):
     """One of ``values``."""
     values = list(values)

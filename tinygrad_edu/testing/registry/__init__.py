@@ -11,7 +11,13 @@ The modules mirror ``tinygrad_edu/ops/`` (one per op module), plus ``composite``
 ``Function``s). Enrolling an op is one ``op(...)`` call in the module of the op it exercises.
 """
 
-from . import autograd, binary, composite, conv, elementwise, linalg, loss, movement, reduce  # noqa: F401  (enroll)
+import importlib
+
 from .entry import REGISTRY, Case, OpEntry, op
 
-__all__ = ["REGISTRY", "Case", "OpEntry", "op"]
+# in the order of a course: one-input ops first, the engine's own mechanics last
+MODULES = ("elementwise", "binary", "reduce", "movement", "linalg", "conv", "loss", "composite", "autograd")
+for _module in MODULES:
+    importlib.import_module(f"{__name__}.{_module}")  # each module enrolls its entries
+
+__all__ = ["MODULES", "REGISTRY", "Case", "OpEntry", "op"]
