@@ -1,5 +1,5 @@
 """Compositions: Tensor methods and ``nn.functional`` functions with no op of their own, built
-from the ops of the other modules (var/std, norm, silu, logsigmoid, dropout, sort/topk, layer_norm)."""
+from the ops of the other modules (var/std, norm, silu, logsigmoid, dropout, sort/topk)."""
 
 from __future__ import annotations
 
@@ -154,23 +154,6 @@ def topk_case(draw):
     return Case((distinct(seeded_rng(draw), shape),), params)
 
 
-@st.composite
-def layer_norm_case(draw):
-    """An input whose last one or two dims (at least 2 distinct elements) are normalised, with an
-    affine weight and bias or without."""
-    shape = draw(shapes(min_dims=1))
-    count = draw(st.integers(1, min(2, len(shape))))
-    normalized = shape[len(shape) - count :]
-    if math.prod(normalized) < 2:
-        shape = shape[: len(shape) - 1] + (2,)
-        normalized = shape[len(shape) - count :]
-    rng = seeded_rng(draw)
-    arrays = [distinct(rng, shape)]
-    if draw(st.booleans()):
-        arrays += [real(rng, normalized), real(rng, normalized)]
-    return Case(tuple(arrays), {"normalized_shape": normalized})
-
-
 op(
     "sort",  # the gradient goes back to each value's place (indices: tests/test_sort_einsum.py)
     lambda a, dim, descending: a.sort(dim, descending=descending).values,
@@ -208,13 +191,4 @@ op(
     lambda a, k, dim, largest: torch.topk(a, k, dim=dim, largest=largest).values,
     ["tg.topk"],
     reference=ref.topk,
-)
-
-
-op(
-    "F.layer_norm",
-    lambda x, *affine, normalized_shape: F.layer_norm(x, normalized_shape, *affine),
-    layer_norm_case(),
-    lambda x, *affine, normalized_shape: torch.nn.functional.layer_norm(x, normalized_shape, *affine),
-    reference=lambda x, *affine, normalized_shape: ref.layer_norm(x, normalized_shape, *affine),
 )
