@@ -26,7 +26,7 @@ def _as_list(result):
 
 
 @pytest.mark.parametrize("entry", [e for e in REGISTRY if e.reference is not None], ids=lambda e: e.name)
-@settings(max_examples=10, **SETTINGS)
+@settings(max_examples=8, **SETTINGS)
 @given(data=st.data())
 def test_forward_matches_numpy_reference(entry, data):
     case = data.draw(entry.cases.hypothesis(), label="case")
