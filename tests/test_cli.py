@@ -83,10 +83,15 @@ def _wrong_entry(forward_factor, backward_factor):
     return OpEntry("wrong", Scale.apply, unary(real), reference=lambda a: 2 * a)
 
 
+def _row(output, name):
+    """The table row of ``name`` (the lines in parentheses before it say why a check failed)."""
+    return next(line.split() for line in output.splitlines() if line.split()[:1] == [name])
+
+
 def test_selfcheck_fails_with_exit_code_1_on_a_wrong_gradient(monkeypatch, capsys):
     monkeypatch.setattr(cli, "_entries", lambda: [_wrong_entry(2, 3)])
     assert cli.main(["selfcheck"]) == 1
-    assert capsys.readouterr().out.splitlines()[1].split() == [
+    assert _row(capsys.readouterr().out, "wrong") == [
         "wrong",
         "ok",
         "FAIL",
@@ -97,7 +102,7 @@ def test_selfcheck_fails_with_exit_code_1_on_a_wrong_gradient(monkeypatch, capsy
 def test_selfcheck_fails_with_exit_code_1_on_a_wrong_forward(monkeypatch, capsys):
     monkeypatch.setattr(cli, "_entries", lambda: [_wrong_entry(5, 5)])  # consistent, but not 2x
     assert cli.main(["selfcheck"]) == 1
-    assert capsys.readouterr().out.splitlines()[1].split() == ["wrong", "FAIL", "ok", "ok"]
+    assert _row(capsys.readouterr().out, "wrong") == ["wrong", "FAIL", "ok", "ok"]
 
 
 @pytest.mark.parametrize("args", [["bogus"], [], ["demo", "--epochs", "many"], ["demo", "--epochs", "0"]])

@@ -13,6 +13,10 @@ import tinygrad_edu as tg
 from .. import strategies as st
 
 FLOAT64 = np.dtype(np.float64)
+FORWARD_TOLERANCES = {
+    FLOAT64: {"rtol": 1e-10, "atol": 1e-12},
+    np.dtype(np.float32): {"rtol": 1e-6, "atol": 1e-6},
+}
 
 
 class _LazyModule:
@@ -87,6 +91,21 @@ class OpEntry:
         """The case's arrays as fresh leaf Tensors of the entry's dtype that require grad."""
         return [tg.tensor(a.astype(self.dtype), requires_grad=True) for a in case.arrays]
 
+    def check_forward(self, case):
+        """Raise ``AssertionError`` unless the forward on ``case`` matches ``reference``: as many
+        outputs, and each of the same shape, dtype and values (float64: to 1e-10; float32: 1e-6)."""
+        ours = _as_list(self(case, self.tensors(case)))
+        expected = _as_list(self.reference(*self.arrays(case), **case.params))
+        if len(ours) != len(expected):
+            raise AssertionError(f"{len(ours)} outputs, the reference has {len(expected)}")
+        for k, (tensor, array) in enumerate(zip(ours, expected)):
+            got, array = tensor.detach().numpy(), np.asarray(array)
+            if (got.shape, got.dtype) != (array.shape, array.dtype):
+                raise AssertionError(
+                    f"output {k}: {got.shape} {got.dtype}, the reference's {array.shape} {array.dtype}"
+                )
+            np.testing.assert_allclose(got, array, **FORWARD_TOLERANCES[got.dtype], err_msg=f"output {k}")
+
     def __call__(self, case, tensors):
         return self.fn(*tensors, **case.params)
 
@@ -94,11 +113,18 @@ class OpEntry:
         return f"OpEntry({self.name})"
 
 
+def _as_list(result):
+    return list(result) if isinstance(result, (tuple, list)) else [result]
+
+
 REGISTRY: list[OpEntry] = []
 
 
 def op(name, fn, cases, torch_fn=None, methods=(), twice=True, dtype=np.float64, eps=1e-6, reference=None):
-    """Enroll an op (``reference``: its forward in NumPy, required by ``test_registry_complete``)."""
+    """Enroll an op: ``op("exp", lambda a: a.exp(), unary(real), lambda a: a.exp(), ["exp"],
+    reference=np.exp)``. ``cases`` is a recipe of ``tinygrad_edu.testing.strategies``; ``reference``
+    (the forward in NumPy) is required by ``test_registry_complete``; ``twice=False`` skips
+    gradgradcheck; a float32 ``dtype`` needs a wider finite-difference step ``eps``."""
     if any(e.name == name for e in REGISTRY):
         raise ValueError(f"registry: {name!r} enrolled twice")
     entry = OpEntry(name, fn, cases, torch_fn, tuple(methods), twice, np.dtype(dtype), eps, reference)
