@@ -340,7 +340,15 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
     centred = x - x.mean(axis=dims, keepdims=True)
     out = centred / np.sqrt((centred**2).mean(axis=dims, keepdims=True) + eps)
-    return out if weight is None else out * weight + bias
+    return out * (1.0 if weight is None else weight) + (0.0 if bias is None else bias)
+
+
+def lstm_step(x_proj, h, c, weight_hh, bias_hh=None):
+    """One LSTM step as ``[c' | σ(o)]`` (``ops/rnn.py``'s LSTMStep): gates i, f, g, o from
+    x_proj + h·W_hhᵀ + b_hh, and c' = σ(f)·c + σ(i)·tanh(g)."""
+    pre = x_proj + h @ weight_hh.T + (0.0 if bias_hh is None else bias_hh)
+    i, f, g, o = np.split(pre, 4, axis=1)
+    return np.concatenate([sigmoid(f) * c + sigmoid(i) * np.tanh(g), sigmoid(o)], axis=1)
 
 
 def dropout_seeded(a, p, seed):
