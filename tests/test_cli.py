@@ -8,6 +8,8 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import cli
+from tinygrad_edu.testing.registry import OpEntry
+from tinygrad_edu.testing.registry.cases import real, unary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,27 +44,65 @@ def test_info_names_versions_and_devices(subprocess_once):
     assert "default device: cpu" in result.stdout
 
 
-def test_selfcheck_passes_and_prints_a_row_per_op(subprocess_once):
+def test_selfcheck_passes_and_prints_a_row_per_registry_entry(subprocess_once):
     result = run_cli("selfcheck")
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line.split() for line in result.stdout.splitlines()]
-    checked = {row[0] for row in rows if row[1:] == ["ok", "ok"]}
-    assert checked == set(cli.OPS)
+    checked = {row[0]: row[1:] for row in rows if len(row) == 4 and row[1:3] == ["ok", "ok"]}
+    registry = {entry.name: entry for entry in cli._entries()}
+    assert set(checked) == set(registry)
+    for name, entry in registry.items():  # gradgradcheck only where twice differentiable
+        assert checked[name][2] == ("ok" if entry.twice_differentiable else "-"), name
 
 
-def test_selfcheck_fails_with_exit_code_1_on_a_wrong_gradient(monkeypatch, capsys):
-    class WrongGradient(tg.autograd.Function):
+def test_selfcheck_runs_without_hypothesis():
+    """An installed package has no tests/ and need not have hypothesis: the registry's examples come
+    from a seeded NumPy generator, and hypothesis is imported only by the test suite."""
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"  # any import of hypothesis now fails
+        "from tinygrad_edu.testing.registry import REGISTRY\n"
+        "print(len([entry.example(0) for entry in REGISTRY]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) == len(cli._entries())
+
+
+def _wrong_entry(forward_factor, backward_factor):
+    """A registry entry for x ↦ forward_factor·x whose backward claims backward_factor·grad."""
+
+    class Scale(tg.autograd.Function):
         @staticmethod
         def forward(ctx, x):
-            return x * 2
+            return x * forward_factor
 
         @staticmethod
         def backward(ctx, grad):
-            return grad * 3
+            return grad * backward_factor
 
-    monkeypatch.setattr(cli, "OPS", {"wrong": (WrongGradient.apply, [lambda: tg.randn(3, dtype=tg.float64)])})
+    return OpEntry("wrong", Scale.apply, unary(real), reference=lambda a: 2 * a)
+
+
+def _row(output, name):
+    """The table row of ``name`` (the lines in parentheses before it say why a check failed)."""
+    return next(line.split() for line in output.splitlines() if line.split()[:1] == [name])
+
+
+def test_selfcheck_fails_with_exit_code_1_on_a_wrong_gradient(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_entries", lambda: [_wrong_entry(2, 3)])
     assert cli.main(["selfcheck"]) == 1
-    assert "wrong  FAIL" in capsys.readouterr().out
+    assert _row(capsys.readouterr().out, "wrong") == [
+        "wrong",
+        "ok",
+        "FAIL",
+        "ok",
+    ]  # linear: its second derivative is 0 either way
+
+
+def test_selfcheck_fails_with_exit_code_1_on_a_wrong_forward(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_entries", lambda: [_wrong_entry(5, 5)])  # consistent, but not 2x
+    assert cli.main(["selfcheck"]) == 1
+    assert _row(capsys.readouterr().out, "wrong") == ["wrong", "FAIL", "ok", "ok"]
 
 
 @pytest.mark.parametrize("args", [["bogus"], [], ["demo", "--epochs", "many"], ["demo", "--epochs", "0"]])

@@ -1,7 +1,7 @@
 """The PyTorch habits of a course (issue 15), on the Tensor side: sort/argsort/topk indices, cumsum
 dtypes, isclose/allclose, histogram, einsum errors, log2/log10, nelement, the axis=/keepdims=
 aliases, formatting a 0-d tensor, the dtype rule of matrix products, and the ``.data`` idioms.
-(Values and gradients of the differentiable ones are in tests/ops/registry.py.)"""
+(Values and gradients of the differentiable ones are in tinygrad_edu/testing/registry/.)"""
 
 import numpy as np
 import pytest

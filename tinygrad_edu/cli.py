@@ -4,19 +4,22 @@
 - ``demo``: train a small MLP on scikit-learn's 8x8 digits, print the test accuracy, save plots.
 - ``lab NAME``: run one of the tutorials in ``examples/`` (``lab`` alone lists them); ``--notebook``
   writes it as a Jupyter notebook instead.
-- ``selfcheck``: gradcheck and gradgradcheck a list of ops and losses; exit code 1 if any fails.
+- ``selfcheck``: every op of the registry on one seeded example: forward against NumPy, gradcheck,
+  gradgradcheck; exit code 1 if any fails.
 - ``exercises``: the workbook (``start DIR``, ``check DIR [NAME ...]``); without an action, list it.
 - ``info``: versions, backends and devices.
 - ``playground``: the optimizer playground, a local web page (``--port``, ``--no-browser``, ``--preset``).
 """
 
 import argparse
+import functools
 import importlib.metadata
 import importlib.util
 import json
 import os
 import platform
 import sys
+import warnings
 
 import tinygrad_edu as tg
 from tinygrad_edu import backend
@@ -153,85 +156,66 @@ def _write_notebook(path, destination):
 
 # ---- selfcheck ----------------------------------------------------------------------------------
 
-
-def _real(*shape):
-    return tg.randn(*shape, dtype=tg.float64)
+TOLERANCES = {"atol": 1e-5, "rtol": 1e-3}  # gradcheck's, as in tests/ops
 
 
-def _positive(*shape):
-    return tg.rand(*shape, dtype=tg.float64) + 0.5
+def _entries():
+    """The op registry (``tinygrad_edu.testing.registry``): every differentiable op, enrolled once."""
+    from tinygrad_edu.testing.registry import REGISTRY
+
+    return REGISTRY
 
 
-def _nonzero(*shape):
-    """Away from the kink at 0 (relu, abs), so finite differences do not straddle it."""
-    return (tg.rand(*shape, dtype=tg.float64) + 0.2) * (tg.randint(0, 2, shape) * 2 - 1)
+def _forward_ok(entry, case):
+    """The forward value against the entry's NumPy reference (``OpEntry.check_forward`` raises if not)."""
+    entry.check_forward(case)
+    return True
 
 
-def _labels(n, classes):
-    return lambda: tg.randint(0, classes, (n,))
+def _gradients_ok(check, entry, case):
+    """``tg.gradcheck`` or ``tg.gradgradcheck`` of the entry on ``case``, as tests/ops runs them."""
+    with warnings.catch_warnings():  # float32 entries (casts) are checked with a wide step on purpose
+        warnings.filterwarnings("ignore", message="gradcheck: input .* not float64")
+        return check(
+            lambda *ts: entry(case, ts),
+            entry.tensors(case),
+            eps=entry.eps,
+            raise_exception=False,
+            **TOLERANCES,
+        )
 
 
-def _probabilities(*shape):
-    return tg.rand(*shape, dtype=tg.float64) * 0.8 + 0.1
-
-
-# name -> (function, input makers); the first inputs are float64 and checked, integer ones are not.
-OPS = {
-    "add": (lambda a, b: a + b, [lambda: _real(2, 3), lambda: _real(3)]),
-    "mul": (lambda a, b: a * b, [lambda: _real(2, 3), lambda: _real(2, 1)]),
-    "div": (lambda a, b: a / b, [lambda: _real(2, 3), lambda: _positive(2, 3)]),
-    "pow": (lambda a: a**3, [lambda: _real(3)]),
-    "matmul": (lambda a, b: a @ b, [lambda: _real(2, 3), lambda: _real(3, 2)]),
-    "exp": (lambda a: a.exp(), [lambda: _real(3)]),
-    "log": (lambda a: a.log(), [lambda: _positive(3)]),
-    "sqrt": (lambda a: a.sqrt(), [lambda: _positive(3)]),
-    "sin": (lambda a: a.sin(), [lambda: _real(3)]),
-    "tanh": (lambda a: a.tanh(), [lambda: _real(3)]),
-    "sigmoid": (lambda a: a.sigmoid(), [lambda: _real(3)]),
-    "relu": (lambda a: a.relu(), [lambda: _nonzero(3)]),
-    "abs": (lambda a: a.abs(), [lambda: _nonzero(3)]),
-    "sum": (lambda a: a.sum(dim=1), [lambda: _real(2, 3)]),
-    "mean": (lambda a: a.mean(), [lambda: _real(2, 3)]),
-    "max": (lambda a: a.max(dim=0).values, [lambda: tg.arange(6, dtype=tg.float64).reshape(2, 3)]),
-    "reshape+transpose": (lambda a: a.reshape(3, 2).transpose(0, 1), [lambda: _real(2, 3)]),
-    "index": (lambda a: a[1:, ::2], [lambda: _real(3, 3)]),
-    "cat": (lambda a, b: tg.cat([a, b], dim=0), [lambda: _real(1, 2), lambda: _real(2, 2)]),
-    "softmax": (lambda a: F.softmax(a, dim=-1), [lambda: _real(2, 3)]),
-    "log_softmax": (lambda a: F.log_softmax(a, dim=-1), [lambda: _real(2, 3)]),
-    "linear": (F.linear, [lambda: _real(2, 3), lambda: _real(4, 3), lambda: _real(4)]),
-    "conv2d": (F.conv2d, [lambda: _real(1, 1, 4, 4), lambda: _real(2, 1, 2, 2)]),
-    "mse_loss": (F.mse_loss, [lambda: _real(2, 3), lambda: _real(2, 3)]),
-    "cross_entropy": (F.cross_entropy, [lambda: _real(3, 4), _labels(3, 4)]),
-    "binary_cross_entropy": (F.binary_cross_entropy, [lambda: _probabilities(3), lambda: _probabilities(3)]),
-    "bce_with_logits": (F.binary_cross_entropy_with_logits, [lambda: _real(3), lambda: _probabilities(3)]),
-}
-
-
-def _check(check, fn, inputs):
-    """True/False from ``tg.gradcheck``/``tg.gradgradcheck``; an error in the op counts as False."""
+def _check(check, entry, case):
+    """True/False from one check; an error in the op counts as False (and is printed)."""
     try:
-        return check(fn, inputs, raise_exception=False)
+        return check(entry, case)
     except Exception as error:  # report any failure in the table instead of crashing
-        print(f"  ({check.__name__}: {type(error).__name__}: {error})")
+        first_line = next((line for line in str(error).splitlines() if line.strip()), "")
+        print(f"  ({entry.name}: {type(error).__name__}: {first_line.strip()})")
         return False
 
 
 def selfcheck(args):
-    """Gradcheck and gradgradcheck every op of ``OPS`` in float64; print a table; 1 if any fails."""
-    tg.manual_seed(args.seed)
-    width = max(map(len, OPS))
-    print(f"{'op':<{width}}  gradcheck  gradgradcheck   (device {tg.get_default_device()})")
+    """Every op of the registry on one example drawn with ``--seed``: its forward against a NumPy
+    reference, gradcheck, and gradgradcheck where twice differentiable; print a table; 1 if any fails."""
+    entries = _entries()
+    width = max(len(entry.name) for entry in entries)
+    print(f"{'op':<{width}}  forward  gradcheck  gradgradcheck   (device {tg.get_default_device()})")
     failures = 0
-    for name, (fn, makers) in OPS.items():
-        inputs = tuple(make() for make in makers)
-        for x in inputs:
-            if x.dtype == tg.float64:
-                x.requires_grad_()
-        first = _check(tg.gradcheck, fn, inputs)
-        second = _check(tg.gradgradcheck, fn, inputs)
-        failures += (not first) + (not second)
-        print(f"{name:<{width}}  {'ok' if first else 'FAIL':<9}  {'ok' if second else 'FAIL'}")
-    print(f"{len(OPS)} ops: " + (f"{failures} check(s) FAILED" if failures else "all gradients check out"))
+    for entry in entries:
+        case = entry.example(args.seed)
+        results = [
+            _check(_forward_ok, entry, case),
+            _check(functools.partial(_gradients_ok, tg.gradcheck), entry, case),
+            _check(functools.partial(_gradients_ok, tg.gradgradcheck), entry, case)
+            if entry.twice_differentiable
+            else None,  # not checked: printed as "-"
+        ]
+        failures += sum(result is False for result in results)
+        forward, first, second = ("-" if r is None else "ok" if r else "FAIL" for r in results)
+        print(f"{entry.name:<{width}}  {forward:<7}  {first:<9}  {second}")
+    summary = f"{failures} check(s) FAILED" if failures else "all forwards and gradients check out"
+    print(f"{len(entries)} ops: {summary}")
     return 1 if failures else 0
 
 
@@ -417,7 +401,7 @@ def build_parser():
     lab_parser.set_defaults(run=lab)
 
     check_parser = commands.add_parser(
-        "selfcheck", help="gradcheck and gradgradcheck the main ops and losses"
+        "selfcheck", help="check every op's forward (against NumPy), gradcheck and gradgradcheck"
     )
     check_parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (0)")
     check_parser.set_defaults(run=selfcheck)

@@ -102,6 +102,12 @@ HOST_MODULES = {
     'optimizer states live on the "cpu" device (NumPy) whatever the default device is',
     "playground/surfaces.py": 'the playground\'s surfaces are evaluated on "cpu" tensors (NumPy arrays) and, '
     "for the contour plot, on plain NumPy grids",
+    **{
+        path.relative_to(PACKAGE).as_posix(): "testing support: the op registry's cases and NumPy reference "
+        "forwards are host arrays by design (they reach a device only through tg.tensor, and outputs come "
+        "back through .numpy() before they are compared)"
+        for path in (PACKAGE / "testing").rglob("*.py")
+    },
 }
 
 # NumPy calls allowed at one exact call site (compared after ast.unparse, so formatting does not

@@ -7,8 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
-
-from .registry import REGISTRY
+from tinygrad_edu.testing.registry import REGISTRY
 
 TOLERANCES = {"atol": 1e-5, "rtol": 1e-3}
 SETTINGS = {
@@ -31,7 +30,7 @@ def _check(check, entry, case):
 @settings(max_examples=15, **SETTINGS)
 @given(data=st.data())
 def test_gradcheck(entry, data):
-    case = data.draw(entry.cases, label="case")
+    case = data.draw(entry.cases.hypothesis(), label="case")
     _check(tg.gradcheck, entry, case)
 
 
@@ -39,5 +38,5 @@ def test_gradcheck(entry, data):
 @settings(max_examples=8, **SETTINGS)
 @given(data=st.data())
 def test_gradgradcheck(entry, data):
-    case = data.draw(entry.cases, label="case")
+    case = data.draw(entry.cases.hypothesis(), label="case")
     _check(tg.gradgradcheck, entry, case)

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu as tg
-
-from .registry import MAX_DIMS, MAX_SIDE, REGISTRY, dims, shapes
+from tinygrad_edu.testing.registry import REGISTRY
+from tinygrad_edu.testing.registry.cases import MAX_DIMS, MAX_SIDE, dims, shapes
 
 torch = pytest.importorskip("torch")
 
@@ -38,7 +38,7 @@ def _assert_same(ours, theirs, what):
 @settings(max_examples=8, **SETTINGS)
 @given(data=st.data())
 def test_values_and_gradients_match_torch(entry, data):
-    case = data.draw(entry.cases, label="case")
+    case = data.draw(entry.cases.hypothesis(), label="case")
     ours_in = entry.tensors(case)
     theirs_in = [torch.tensor(a.astype(entry.dtype), requires_grad=True) for a in case.arrays]
     ours = _as_list(entry(case, ours_in))
@@ -70,7 +70,7 @@ def test_values_and_gradients_match_torch(entry, data):
 @st.composite
 def _with_ties(draw, min_dims=0):
     """Small integers as floats: many ties (argmax/argmin pick the first, as PyTorch does)."""
-    shape = draw(shapes(min_dims=min_dims))
+    shape = draw(shapes(min_dims=min_dims).hypothesis())
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     return rng.integers(-2, 3, shape).astype(np.float64)
 
@@ -80,7 +80,7 @@ def _with_ties(draw, min_dims=0):
 @given(data=st.data())
 def test_arg_reductions_match_torch(name, data):
     x = data.draw(_with_ties())
-    dim = data.draw(dims(x.ndim, allow_tuple=False))
+    dim = data.draw(dims(x.ndim, allow_tuple=False).hypothesis())
     keepdim = data.draw(st.booleans())
     ours = getattr(tg.tensor(x), name)(dim, keepdim=keepdim)
     theirs = getattr(torch.from_numpy(x), name)(dim, keepdim=keepdim)
@@ -91,14 +91,14 @@ def test_arg_reductions_match_torch(name, data):
 @settings(max_examples=10, **SETTINGS)
 @given(data=st.data())
 def test_max_min_indices_match_torch(name, data):
-    shape = data.draw(shapes())
+    shape = data.draw(shapes().hypothesis())
     x = (
         np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
         .permutation(int(np.prod(shape)))
         .reshape(shape)
     )
     x = x.astype(np.float64)
-    dim = data.draw(dims(x.ndim, allow_none=False, allow_tuple=False))
+    dim = data.draw(dims(x.ndim, allow_none=False, allow_tuple=False).hypothesis())
     keepdim = data.draw(st.booleans())
     ours = getattr(tg.tensor(x), name)(dim, keepdim)
     theirs = getattr(torch.from_numpy(x), name)(dim, keepdim)
@@ -112,7 +112,7 @@ def test_max_min_indices_match_torch(name, data):
 @given(data=st.data())
 def test_logical_reductions_match_torch(name, dtype, data):
     x = np.asarray(data.draw(_with_ties()) > 0) if dtype == np.bool_ else data.draw(_with_ties())
-    dim = data.draw(dims(x.ndim, allow_tuple=False))
+    dim = data.draw(dims(x.ndim, allow_tuple=False).hypothesis())
     keepdim = data.draw(st.booleans())
     if dim is None:
         ours, theirs = getattr(tg.tensor(x), name)(), getattr(torch.from_numpy(x), name)()
@@ -286,7 +286,7 @@ KINKS = {
 @settings(max_examples=10, **SETTINGS)
 @given(data=st.data())
 def test_gradient_at_kinks_matches_torch(name, data):
-    shape = data.draw(shapes(min_dims=1))
+    shape = data.draw(shapes(min_dims=1).hypothesis())
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     a, b = (rng.integers(-1, 2, shape).astype(np.float64) for _ in range(2))
     ours_fn, theirs_fn = KINKS[name]

@@ -476,3 +476,29 @@ def test_trace_backward_through_a_function_with_two_outputs():
     xd = np.array([1.0, 2.0])
     np.testing.assert_allclose(x.grad.numpy(), np.cos(2 * xd))  # d/dx sin·cos = cos 2x
     assert trace.leaves[0].grad_norm == pytest.approx(np.linalg.norm(np.cos(2 * xd)))
+
+
+def test_trace_backward_runs_each_backward_once():
+    """The trace watches the engine's one pass (engine.observe_steps); it runs no backward again."""
+    calls = []
+
+    class Double(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            calls.append(1)
+            return grad * 2
+
+    x = tg.tensor([1.0, -3.0], dtype=tg.float64, requires_grad=True)
+    trace = tg.viz.trace_backward(Double.apply(x).exp().sum(), names={"x": x}, file=io.StringIO())
+    assert len(calls) == 1
+    assert [step.op for step in trace][:2] == ["SumBackward", "ExpBackward"]
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(2 * np.array([1.0, -3.0])))
+
+
+def test_trace_backward_calls_no_private_engine_function():
+    source = Path(tg.viz.graph.__file__).read_text()
+    assert "engine._" not in source

@@ -6,6 +6,7 @@ for its inputs, summed back to the input's shape (``sum_to``), which undoes broa
 every op.
 """
 
+import contextlib
 import sys
 import threading
 
@@ -23,6 +24,20 @@ def queue_callback(callback):
     if not stack:
         raise RuntimeError("queue_callback: no backward pass is running (call it from a hook)")
     stack[-1].append(callback)
+
+
+@contextlib.contextmanager
+def observe_steps(observer):
+    """Within the block, call ``observer(ctx, output, grad, input_grads)`` after each chain-rule step
+    of this thread's backward passes: the op's node, the tensor whose gradient ``grad`` arrived, and
+    what the op's backward returned for ``ctx.inputs`` (arrays; Tensors under ``create_graph``).
+    It watches the one real pass, changing nothing: ``viz.trace_backward`` is built on it."""
+    observers = _running.__dict__.setdefault("observers", [])
+    observers.append(observer)
+    try:
+        yield
+    finally:
+        observers.remove(observer)
 
 
 def _with_callbacks(run):
@@ -87,6 +102,7 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
     for root, seed in zip(roots, seeds):
         _add(grads, root, seed)
     wanted = None if inputs is None else {t: None for t in inputs}
+    observers = getattr(_running, "observers", None)
     with set_grad_enabled(create_graph):
         for tensor in reversed(order):
             grad = grads.pop(tensor, None)
@@ -103,6 +119,9 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
             if ctx is None:
                 continue
             input_grads = _call_backward(ctx, tensor, grad, create_graph)
+            if observers:
+                for observe in observers:
+                    observe(ctx, tensor, grad, input_grads)
             _send_to_inputs(grads, ctx, input_grads, graph_ops if create_graph else ctx.xp)
             del grad, input_grads  # hold no gradient longer than needed (see _unshared)
             if not retain_graph:

@@ -352,8 +352,8 @@ def trace_backward(loss, file=None, retain_graph=False, names=None, params=None)
     One line per op, in the engine's order (outputs before inputs): the op, its output, the norm of
     the gradient arriving there (∂L/∂output, summed over all its consumers) and the norm of the
     gradient it sends to each input; then the leaves' accumulated ``.grad`` norms. Gradients
-    accumulate into ``.grad`` exactly as ``loss.backward(retain_graph=...)`` would. It measures each
-    op by running its backward once more beside the engine: a teaching tool, not a training loop.
+    accumulate into ``.grad`` exactly as ``loss.backward(retain_graph=...)`` would: the trace watches
+    that one pass (``engine.observe_steps``), each backward runs once.
 
     >>> w = tg.tensor([1.0, -2.0], requires_grad=True)
     >>> loss = (w * 3).sum()
@@ -365,16 +365,8 @@ def trace_backward(loss, file=None, retain_graph=False, names=None, params=None)
     order = _graph_order(loss, "trace_backward")
     labels = _tensor_names(order, names, params, "trace_backward")
     steps = []
-    handles = [
-        tensor.register_hook(_step_recorder(tensor, labels, steps))
-        for tensor in order
-        if tensor._ctx is not None and not _internal(tensor)
-    ]
-    try:
+    with engine.observe_steps(_step_recorder(labels, steps)):
         loss.backward(retain_graph=retain_graph)
-    finally:
-        for handle in handles:
-            handle.remove()
     leaves = [_leaf_record(t, labels[t]) for t in order if t._ctx is None and t._requires_grad]
     trace = BackwardTrace(steps, leaves)
     print(format_trace(trace), file=file)
@@ -389,19 +381,19 @@ def _internal(tensor):
     return type(ctx) is FunctionOutput or (node is not None and node() is tensor)
 
 
-def _step_recorder(tensor, labels, steps):
-    """A hook for ``tensor``: when its gradient arrives, run its op's backward (as the engine is about
-    to) and record the norms of what arrives and of what goes to each input."""
-    ctx = tensor._ctx
+def _step_recorder(labels, steps):
+    """An engine observer: after each chain-rule step, record the norms of the gradient that arrived
+    at the op's output and of what its backward sent each input (hidden hops are not steps)."""
 
-    def record(grad):
-        input_grads = engine._call_backward(ctx, tensor, grad.data, False)
+    def record(ctx, tensor, grad, input_grads):
+        if _internal(tensor):
+            return
         flows = [
             _flow(parent, parent_grad, ctx.xp, labels[parent])
             for parent, parent_grad in zip(ctx.inputs, input_grads)
             if isinstance(parent, Tensor)
         ]
-        arriving = _norm(grad.data, grad._backend())
+        arriving = _norm(grad, ctx.xp)
         steps.append(BackwardStep(len(steps) + 1, ctx.name, labels[tensor], tensor.shape, arriving, flows))
 
     return record
