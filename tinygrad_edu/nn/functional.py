@@ -19,7 +19,7 @@ from ..backend.generator import sampler
 from ..factories import arange
 from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col
 from ..ops.linalg import Affine
-from ..ops.loss import BinaryCrossEntropy, SoftmaxCrossEntropy
+from ..ops.loss import BinaryCrossEntropy, CrossEntropy
 from ..ops.movement import Pad
 from ..tensor import Tensor, _promoted, _same_float_dtype, where
 
@@ -567,50 +567,59 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     if not isinstance(label_smoothing, numbers.Real) or not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     weight = _class_weight(weight, input, "cross_entropy")
-    class_dim = 1 if input.ndim > 1 else 0
-    classes = input.shape[class_dim]
+    classes = input.shape[1 if input.ndim > 1 else 0]
+    logits = _classes_last(input)  # (M, C): one row per sample (and position)
     if target.dtype.kind == "f":
-        return _soft_cross_entropy(input.log_softmax(class_dim), target, weight, reduction, label_smoothing)
-    _check_class_indices(input, target, ignore_index, "cross_entropy")
-    if _is_plain_classification(input, target, weight, ignore_index, reduction, label_smoothing):
-        return SoftmaxCrossEntropy.apply(input, target.data)  # one op: (softmax − onehot) / N
-    log_probs = input.log_softmax(class_dim)
-    nll = _nll(log_probs, target, weight, ignore_index, reduction)
-    if label_smoothing == 0:
-        return nll
-    # PyTorch's smoothing term: −Σ_c w_c log p_c per sample, reduced like the NLL part
-    ignored = target == ignore_index
-    terms = log_probs if weight is None else log_probs * _along_class_dim(weight, input.ndim)
-    smooth = where(ignored, 0.0, -terms.sum(class_dim))
-    if reduction == "mean":
-        counted = (~ignored).to(input.dtype) if weight is None else _target_weights(weight, target, ignored)
-        smooth = smooth.sum() / counted.sum()
-    elif reduction == "sum":
-        smooth = smooth.sum()
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+        coefficients, count = _probability_coefficients(input, target, weight, label_smoothing), len(logits)
+    else:
+        _check_class_indices(input, target, ignore_index, "cross_entropy")
+        coefficients, count = _index_coefficients(logits, target, weight, ignore_index, label_smoothing)
+    divisor = float(count) if reduction == "mean" else 1.0
+    losses = CrossEntropy.apply(logits, coefficients, divisor, reduction != "none")
+    if reduction != "none":
+        return losses
+    return losses.reshape(input.shape[:1] + input.shape[2:] if input.ndim > 1 else ())
 
 
-def _is_plain_classification(input, target, weight, ignore_index, reduction, label_smoothing):
-    """The most common call: logits (N, C), class indices, mean, nothing weighted or ignored."""
-    plain = weight is None and reduction == "mean" and label_smoothing == 0 and input.ndim == 2
-    return plain and input.shape[0] > 0 and not bool((target.data == ignore_index).any())
+def _classes_last(values):
+    """(N, C, d1, ...) → (N·d1·..., C); (C,) → (1, C): the class axis last, one row per prediction."""
+    if values.ndim == 1:
+        return values.reshape(1, -1)
+    if values.ndim > 2:
+        values = values.permute(0, *range(2, values.ndim), 1)
+    return values.reshape(-1, values.shape[-1])
 
 
-def _soft_cross_entropy(log_probs, target, weight, reduction, label_smoothing):
-    """−Σ_c w_c · t_c · log p_c per sample, for class-probability targets (mean: over samples)."""
-    if target.shape != log_probs.shape:
+def _index_coefficients(logits, target, weight, ignore_index, label_smoothing):
+    """a_mc = w_c · ((1 − ε)·[c = y_m] + ε/C), a row of zeros where y_m is ignored (an array: no
+    gradient flows to class indices), and the summed weight of the counted targets Σ w[y_m]."""
+    xp = logits._backend()
+    rows, classes = logits.shape
+    indices = xp.reshape(target.data, (-1,))
+    counted = indices != ignore_index
+    picked = xp.where(counted, indices, 0)
+    coefficients = xp.zeros((rows, classes), dtype=logits.dtype)
+    coefficients[xp.arange(rows), picked] = 1 - label_smoothing
+    if label_smoothing:
+        coefficients += label_smoothing / classes
+    if weight is not None:
+        coefficients *= weight.data
+    coefficients *= xp.reshape(counted, (-1, 1))
+    row_weights = counted if weight is None else weight.data[picked] * counted
+    return coefficients, float(xp.sum(row_weights))
+
+
+def _probability_coefficients(input, target, weight, label_smoothing):
+    """a = w · ((1 − ε)·t + ε/C) for class probabilities t, as a Tensor: t may require grad."""
+    if target.shape != input.shape:
         raise ValueError(
             f"cross_entropy: float targets are class probabilities and must have the input's shape "
-            f"{log_probs.shape}, got {target.shape} (class indices must be an integer tensor)"
+            f"{input.shape}, got {target.shape} (class indices must be an integer tensor)"
         )
-    class_dim = 1 if log_probs.ndim > 1 else 0
-    target = target.to(log_probs.dtype)
+    target = _classes_last(target.to(input.dtype))
     if label_smoothing > 0:
-        target = target * (1 - label_smoothing) + label_smoothing / log_probs.shape[class_dim]
-    terms = log_probs * target
-    if weight is not None:
-        terms = terms * _along_class_dim(weight, log_probs.ndim)
-    return _reduce(-terms.sum(class_dim), reduction)
+        target = target * (1 - label_smoothing) + label_smoothing / target.shape[1]
+    return target if weight is None else target * weight
 
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
@@ -861,11 +870,6 @@ def _class_weight(weight, input, loss):
     if weight.shape != (classes,):
         raise ValueError(f"{loss}: weight must have shape ({classes},) (one per class), got {weight.shape}")
     return weight if weight.dtype == input.dtype else weight.to(input.dtype)
-
-
-def _along_class_dim(weight, ndim):
-    """A (C,) weight shaped to broadcast along dim 1 of an (N, C, d1, ...) tensor."""
-    return weight if ndim == 1 else weight.reshape((-1,) + (1,) * (ndim - 2))
 
 
 def _weighted(loss, weight, name):
