@@ -21,6 +21,7 @@ from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Wind
 from ..ops.linalg import Affine
 from ..ops.loss import BinaryCrossEntropy, CrossEntropy
 from ..ops.movement import Pad
+from ..ops.norm import LayerNormalization
 from ..tensor import Tensor, _promoted, _same_float_dtype, where
 
 # ======================================================================================================
@@ -259,7 +260,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims (Ba, Kiros & Hinton 2016):
     y = (x − μ) / √(σ² + ε) · γ + β, with μ and the biased σ² of each sample's last dims.
 
-    Written with differentiable ops, so its gradients (and second derivatives) follow from theirs.
+    One op, ``LayerNormalization`` (ops/norm.py), with its backward written out.
     """
     _require_tensor(input, "layer_norm", "input")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -274,15 +275,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(
                 f"layer_norm: {name} has shape {value.shape}, expected normalized_shape {shape}"
             )
-    dims = tuple(range(input.ndim - len(shape), input.ndim))
-    centered = input - input.mean(dims, keepdim=True)
-    variance = (centered * centered).mean(dims, keepdim=True)
-    out = centered * (variance + eps).rsqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    return LayerNormalization.apply(input, weight, bias, len(shape), eps)
 
 
 # ======================================================================================================
