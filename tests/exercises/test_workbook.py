@@ -225,7 +225,8 @@ MISTAKES = {
             return grad_logits, -log_softmax(ctx.xp, logits, 1) * grad / ctx.divisor, None, None
         """,
         [
-            "cross_entropy for inputs logits (4, 3), coefficients (4, 3): the gradient of logits at index (0, 0)",
+            "cross_entropy for inputs logits (4, 3), coefficients (4, 3): "
+            "the gradient of logits at index (0, 0)",
             "hint: forgot to divide by d",
         ],
     ),

@@ -2010,3 +2010,103 @@ op(
     layer_norm_case(),
     lambda x, *affine, normalized_shape: torch.nn.functional.layer_norm(x, normalized_shape, *affine),
 )
+
+
+# ---- issue 16: new ops (to move into the split registry) ----
+from tinygrad_edu.ops.rnn import LSTMStep  # noqa: E402
+
+
+@st.composite
+def lstm_step_case(draw):
+    """x_proj (N, 4H), h and c (N, H), W_hh (4H, H) and, or not, b_hh (4H,)."""
+    batch, hidden = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    rng = _rng(draw)
+    arrays = [real(rng, (batch, 4 * hidden)), real(rng, (batch, hidden)), real(rng, (batch, hidden))]
+    arrays.append(real(rng, (4 * hidden, hidden)))
+    if draw(st.booleans()):
+        arrays.append(real(rng, (4 * hidden,)))
+    return Case(tuple(arrays), {})
+
+
+def _torch_lstm_step(x_proj, h, c, weight_hh, bias_hh=None):
+    """The same step composed of PyTorch ops: [h' | c']."""
+    pre = x_proj + h @ weight_hh.T + (0 if bias_hh is None else bias_hh)
+    i, f, g, o = pre.chunk(4, dim=1)
+    c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return torch.cat([o.sigmoid() * c_next.tanh(), c_next], dim=1)
+
+
+op("LSTMStep", lambda *arrays: LSTMStep.apply(*arrays, *[None] * (5 - len(arrays))), lstm_step_case(),
+   _torch_lstm_step)  # fmt: skip
+
+
+def _torch_lstm_run(x, w_ih, w_hh):
+    """nn.LSTM's loop with one hidden unit and no biases, in PyTorch ops: the outputs h_t stacked."""
+    h = c = x[0, :, :1] * 0
+    outputs = []
+    for x_t in x:
+        both = _torch_lstm_step(x_t @ w_ih.T, h, c, w_hh)
+        h, c = both[:, :1], both[:, 1:]
+        outputs.append(h)
+    return torch.stack(outputs)
+
+
+op(
+    "nn.LSTM_steps",  # F.linear over the sequence, then LSTMStep twice, as nn.LSTM unrolls it
+    lambda x, w_ih, w_hh: tg.nn.rnn._run_direction(
+        tg.nn.rnn.lstm_cell, x, (x[0, :, :1] * 0,) * 2, w_ih, w_hh, None, None
+    )[0],
+    st.builds(
+        lambda rng: Case((real(rng, (2, 1, 2)), real(rng, (4, 2)), real(rng, (4, 1))), {}),
+        st.builds(np.random.default_rng, st.integers(0, 2**32 - 1)),
+    ),
+    _torch_lstm_run,
+)
+
+
+@st.composite
+def soft_target_case(draw):
+    """Logits (N, C) and class-probability targets that are differentiable inputs too."""
+    batch, classes = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+    rng = _rng(draw)
+    target = _array(rng.dirichlet(np.ones(classes), size=batch), (batch, classes))
+    params = {
+        "weight": rng.uniform(0.5, 2.0, classes) if draw(st.booleans()) else None,
+        "reduction": draw(_reductions),
+        "label_smoothing": draw(st.sampled_from([0.0, 0.1])),
+    }
+    return Case((real(rng, (batch, classes)), target), params)
+
+
+def _soft_cross_entropy(tensor_fn, functional):
+    def call(z, target, weight, reduction, label_smoothing):
+        weight = None if weight is None else tensor_fn(weight)
+        return functional.cross_entropy(
+            z, target, weight, reduction=reduction, label_smoothing=label_smoothing
+        )
+
+    return call
+
+
+op("F.cross_entropy_probability_grad", _soft_cross_entropy(tg.tensor, F), soft_target_case(),
+   _soft_cross_entropy(torch.from_numpy, torch.nn.functional))  # fmt: skip
+
+
+@st.composite
+def layer_norm_one_affine_case(draw):
+    """layer_norm with a weight alone or a bias alone."""
+    shape = draw(shapes(min_dims=1))
+    if shape[-1] < 2:
+        shape = shape[:-1] + (2,)
+    rng = _rng(draw)
+    return Case(
+        (distinct(rng, shape), real(rng, shape[-1:])), {"which": draw(st.sampled_from(["weight", "bias"]))}
+    )
+
+
+op(
+    "F.layer_norm_one_affine",
+    lambda x, p, which: F.layer_norm(x, x.shape[-1:], **{which: p}),
+    layer_norm_one_affine_case(),
+    lambda x, p, which: torch.nn.functional.layer_norm(x, x.shape[-1:], **{which: p}),
+)

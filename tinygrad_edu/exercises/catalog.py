@@ -754,7 +754,6 @@ def grade_cross_entropy(path, module):
         forgot = [("forgot to divide by d, the batch size", expected[0].numpy() * n)] if n > 1 else []
         return [forgot, []]  # hints for the logits' gradient, none for the coefficients'
 
-
     checks.check_op(
         path,
         module,

@@ -560,7 +560,6 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     if not isinstance(label_smoothing, numbers.Real) or not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     weight = _class_weight(weight, input, "cross_entropy")
-    classes = input.shape[1 if input.ndim > 1 else 0]
     logits = _classes_last(input)  # (M, C): one row per sample (and position)
     if target.dtype.kind == "f":
         coefficients, count = _probability_coefficients(input, target, weight, label_smoothing), len(logits)

@@ -56,4 +56,3 @@ class LayerNormalization(Op):
         if need_bias:
             grad_bias = _sum_leading(xp, grad, lead)
         return grad_x, grad_weight, grad_bias, None, None
-
