@@ -17,7 +17,7 @@ import numbers
 
 from ..backend.generator import sampler
 from ..factories import arange
-from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col
+from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col, pair
 from ..ops.linalg import Affine
 from ..ops.loss import BinaryCrossEntropy, CrossEntropy
 from ..ops.movement import Pad
@@ -330,9 +330,9 @@ def _string_padding(x, padding, kernel, stride, dilation):
         return x, 0
     if padding != "same":
         raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
-    if _pair(stride, "conv2d", "stride") != (1, 1):
+    if pair(stride, "conv2d", "stride") != (1, 1):
         raise ValueError(f"conv2d: padding='same' needs stride 1, got stride={stride!r}")
-    totals = [d * (k - 1) for d, k in zip(_pair(dilation, "conv2d", "dilation"), kernel)]
+    totals = [d * (k - 1) for d, k in zip(pair(dilation, "conv2d", "dilation"), kernel)]
     if all(t % 2 == 0 for t in totals):
         return x, tuple(t // 2 for t in totals)
     (top, left) = (totals[0] // 2, totals[1] // 2)
@@ -405,7 +405,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     cols = input.unsqueeze(0) if unbatched else input
     if cols.ndim != 3:
         raise ValueError(f"fold: expected a 2-D or 3-D input (N, C·kh·kw, L), got shape {input.shape}")
-    height, width = _pair(output_size, "fold", "output_size")
+    height, width = pair(output_size, "fold", "output_size")
     window = _make_window("fold", kernel_size, stride, padding, dilation)
     (kh, kw), (oh, ow) = window.kernel, window.output_size(height, width)
     n, rows, length = cols.shape
@@ -419,29 +419,17 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return out.squeeze(0) if unbatched else out
 
 
-def _pair(value, op, name):
-    """An int or a pair of ints as a pair of ints."""
-    pair = (value, value) if isinstance(value, numbers.Integral) else value
-    if (
-        not isinstance(pair, (tuple, list))
-        or len(pair) != 2
-        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair)
-    ):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
 def _make_window(op, kernel_size, stride, padding, dilation):
     """A ``Window`` from PyTorch's arguments (ints or pairs), checked: positive sizes, padding ≥ 0."""
-    kernel = _pair(kernel_size, op, "kernel_size")
+    kernel = pair(kernel_size, op, "kernel_size")
     stride, dilation, padding = (
-        _pair(stride, op, "stride"),
-        _pair(dilation, op, "dilation"),
-        _pair(padding, op, "padding"),
+        pair(stride, op, "stride"),
+        pair(dilation, op, "dilation"),
+        pair(padding, op, "padding"),
     )
-    for name, pair in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-        if min(pair) < 1:
-            raise ValueError(f"{op}: {name} must be positive, got {pair}")
+    for name, sizes in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+        if min(sizes) < 1:
+            raise ValueError(f"{op}: {name} must be positive, got {sizes}")
     if min(padding) < 0:
         raise ValueError(f"{op}: padding must be non-negative, got {padding}")
     return Window(kernel, stride, padding, dilation)
