@@ -4,6 +4,8 @@ every name it lists exists, and calling a name records that very op in the graph
 import importlib
 import inspect
 import pkgutil
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,3 +119,14 @@ def test_lstm_steps_are_one_op_each(module):
     assert _op_class("rnn.LSTMStep") in recorded
     # the gates are inside the op: no sigmoid or tanh of their own in the graph
     assert not recorded & {_op_class("elementwise.Sigmoid"), _op_class("elementwise.Tanh")}
+
+
+def test_the_readme_table_is_the_index():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in readme.splitlines():
+        match = re.fullmatch(r"\| `(\w+)` \| `ops/(\w+)\.py` \| (.*) \|", line)
+        if match:
+            op, module, reach = match.groups()
+            rows[f"{module}.{op}"] = tuple(re.findall(r"`([\w.]+)`", reach))
+    assert rows == dict(ops.INDEX), "README's 'Where each op lives' differs from tinygrad_edu.ops.INDEX"

@@ -150,7 +150,8 @@ class Convolution(Op):
     """y = W ⋆ x + b as one product per group: y[n, g] = W[g] (O/G, K) @ cols[n, g] (K, OH·OW),
     with K = C/G · kh · kw;  dW = Σₙ dy · colsᵀ,  dcols = Wᵀ · dy → dx = col2im(dcols),  db = Σ dy.
 
-    (Cross-correlation, as in every deep-learning library: the kernel is not flipped.)
+    (Cross-correlation, as in every deep-learning library: the kernel is not flipped.) Reached from
+    ``F.conv2d`` and ``nn.Conv2d``; ``im2col`` and ``col2im`` are above, in this file.
     """
 
     @staticmethod
