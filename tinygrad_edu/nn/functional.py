@@ -563,10 +563,11 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
 
 def _classes_last(values):
     """(N, C, d1, ...) → (N·d1·..., C); (C,) → (1, C): the class axis last, one row per prediction."""
+    if values.ndim == 2:
+        return values
     if values.ndim == 1:
         return values.reshape(1, -1)
-    if values.ndim > 2:
-        values = values.permute(0, *range(2, values.ndim), 1)
+    values = values.permute(0, *range(2, values.ndim), 1)
     return values.reshape(-1, values.shape[-1])
 
 
@@ -577,16 +578,19 @@ def _index_coefficients(logits, target, weight, ignore_index, label_smoothing):
     rows, classes = logits.shape
     indices = xp.reshape(target.data, (-1,))
     counted = indices != ignore_index
-    picked = xp.where(counted, indices, 0)
+    all_counted = bool(counted.all())  # the common case: no masks to apply
+    if not all_counted:
+        indices = xp.where(counted, indices, 0)
     coefficients = xp.zeros((rows, classes), dtype=logits.dtype)
-    coefficients[xp.arange(rows), picked] = 1 - label_smoothing
+    coefficients[xp.arange(rows), indices] = 1 - label_smoothing
     if label_smoothing:
         coefficients += label_smoothing / classes
     if weight is not None:
         coefficients *= weight.data
+    if all_counted:
+        return coefficients, rows if weight is None else float(xp.sum(weight.data[indices]))
     coefficients *= xp.reshape(counted, (-1, 1))
-    row_weights = counted if weight is None else weight.data[picked] * counted
-    return coefficients, float(xp.sum(row_weights))
+    return coefficients, float(xp.sum(counted if weight is None else weight.data[indices] * counted))
 
 
 def _probability_coefficients(input, target, weight, label_smoothing):
