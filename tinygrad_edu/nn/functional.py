@@ -4,9 +4,11 @@
 >>> logits = tg.randn(4, 3, requires_grad=True)
 >>> F.cross_entropy(logits, tg.tensor([0, 2, 1, 2])).backward()
 
-Most are compositions of Tensor ops, so they are differentiable to any order for free. Dedicated
-ops exist only where speed or numerical stability asks for one: convolution and pooling
-(``ops/conv.py``, im2col) and binary cross-entropy on probabilities (``ops/loss.py``).
+Most are compositions of Tensor ops, so they are differentiable to any order for free. Where speed
+or numerical stability asks for one, a function checks and prepares its arguments here and calls one
+op, whose forward and backward sit side by side in ``ops/``: ``linear`` (``Affine``, ``ops/linalg.py``),
+``layer_norm`` (``ops/norm.py``), convolution and pooling (``ops/conv.py``, im2col), ``cross_entropy``
+and ``binary_cross_entropy`` (``ops/loss.py``). ``tinygrad_edu.ops.INDEX`` lists which op each reaches.
 
 Where PyTorch's losses still have the deprecated ``size_average`` / ``reduce`` positional slots,
 the arguments after them (``reduction``, ``ignore_index``, ...) are keyword-only here: a call that
@@ -197,7 +199,8 @@ _INDEX_PADDERS = {"reflect": _reflect, "replicate": _replicate, "circular": _cir
 
 
 def linear(input, weight, bias=None):
-    """y = x Wᵀ + b, with W of shape (out_features, in_features) as in PyTorch."""
+    """y = x Wᵀ + b, with W of shape (out_features, in_features) as in PyTorch: the op ``Affine``
+    (``ops/linalg.py``, PyTorch's addmm, next to ``MatMul``); a 1-D input or weight uses matmul's rules."""
     _require_tensor(input, "linear", "input")
     _require_tensor(weight, "linear", "weight")
     if weight.ndim not in (1, 2) or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
