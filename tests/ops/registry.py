@@ -2029,11 +2029,10 @@ def lstm_step_case(draw):
 
 
 def _torch_lstm_step(x_proj, h, c, weight_hh, bias_hh=None):
-    """The same step composed of PyTorch ops: [h' | c']."""
+    """The same step composed of PyTorch ops: [c' | σ(o)]."""
     pre = x_proj + h @ weight_hh.T + (0 if bias_hh is None else bias_hh)
     i, f, g, o = pre.chunk(4, dim=1)
-    c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    return torch.cat([o.sigmoid() * c_next.tanh(), c_next], dim=1)
+    return torch.cat([f.sigmoid() * c + i.sigmoid() * g.tanh(), o.sigmoid()], dim=1)
 
 
 op("LSTMStep", lambda *arrays: LSTMStep.apply(*arrays, *[None] * (5 - len(arrays))), lstm_step_case(),
@@ -2046,7 +2045,8 @@ def _torch_lstm_run(x, w_ih, w_hh):
     outputs = []
     for x_t in x:
         both = _torch_lstm_step(x_t @ w_ih.T, h, c, w_hh)
-        h, c = both[:, :1], both[:, 1:]
+        c = both[:, :1]
+        h = both[:, 1:] * c.tanh()
         outputs.append(h)
     return torch.stack(outputs)
 

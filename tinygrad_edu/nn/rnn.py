@@ -1,10 +1,10 @@
 """Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` and their one-step cells, as in ``torch.nn``.
 
 A recurrent layer reads a sequence x_1, ..., x_L one step at a time and carries a hidden state h_t
-from each step to the next. The LSTM's step is one op, ``LSTMStep`` (ops/rnn.py), with its backward
-written out; the RNN and GRU steps are compositions of differentiable ops (``F.linear``, ``sigmoid``,
-``tanh``, ``*``, ``+``). Either way the engine runs *backpropagation through time* by walking the
-unrolled graph, one step after another.
+from each step to the next. An LSTM step's gates and cell update are one op, ``LSTMStep``
+(ops/rnn.py), with its backward written out (then h' = o ⊙ tanh(c')); the RNN and GRU steps are
+compositions of differentiable ops (``F.linear``, ``sigmoid``, ``tanh``, ``*``, ``+``). Either way
+the engine runs *backpropagation through time* by walking the unrolled graph, one step after another.
 
 The parameters carry PyTorch's names, shapes, gate order and initialisation, so a state dict moves
 between these modules and ``torch.nn``'s in both directions:
@@ -46,16 +46,17 @@ def rnn_relu_cell(x_proj, h, w_hh, b_hh):
 
 
 def lstm_cell(x_proj, state, w_hh, b_hh):
-    """One LSTM step: returns (h', c'); the op ``LSTMStep`` (ops/rnn.py) has its forward and backward.
+    """One LSTM step: returns (h', c'); the op ``LSTMStep`` (ops/rnn.py) computes the gates and c'.
 
     i, f, g, o = the four quarters of x W_ihᵀ + b_ih + h W_hhᵀ + b_hh
     c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g)     (the cell: forget some of the old, write some of the new)
     h' = σ(o) ⊙ tanh(c')               (the output: read some of the cell)
     """
     h, c = state
-    both = LSTMStep.apply(x_proj, h, c, w_hh, b_hh)  # [h' | c']
+    both = LSTMStep.apply(x_proj, h, c, w_hh, b_hh)  # [c' | σ(o)]
     hidden = h.shape[-1]
-    return both[:, :hidden], both[:, hidden:]
+    c, output_gate = both[:, :hidden], both[:, hidden:]
+    return output_gate * c.tanh(), c
 
 
 def gru_cell(x_proj, h, w_hh, b_hh):

@@ -19,14 +19,15 @@ def _lstm_gates(xp, x_proj, h, weight_hh, bias_hh):
 
 
 class LSTMStep(Op):
-    """One LSTM step (Hochreiter & Schmidhuber 1997, with a forget gate), h' and c' side by side:
+    """The gates and the new cell of one LSTM step (Hochreiter & Schmidhuber 1997, with a forget gate):
 
         i, f, g, o = σ, σ, tanh, σ of the quarters of a = x_proj + h W_hhᵀ + b_hh   (x_proj = x W_ihᵀ + b_ih)
-        c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c'),   output [h' | c'] of shape (N, 2·hidden)
+        c' = f ⊙ c + i ⊙ g,   output [c' | o] of shape (N, 2·hidden)
 
-    Backward, with dc = dc' + dh' ⊙ o ⊙ (1 − tanh²c'):
-        da = [dc ⊙ g ⊙ i(1 − i) | dc ⊙ c ⊙ f(1 − f) | dc ⊙ i ⊙ (1 − g²) | dh' ⊙ tanh c' ⊙ o(1 − o)]
-        dx_proj = da,   dh = da W_hh,   dc = dc ⊙ f,   dW_hh = daᵀ h,   db_hh = Σ_batch da
+    ``nn/rnn.py`` finishes the step with h' = o ⊙ tanh(c'), so c' stays upstream of h' (a hook or
+    ``retain_grad`` on c' sees ∂L/∂c' through h' too). Backward, from dc' and do:
+        da = [dc' ⊙ g ⊙ i(1 − i) | dc' ⊙ c ⊙ f(1 − f) | dc' ⊙ i ⊙ (1 − g²) | do ⊙ o(1 − o)]
+        dx_proj = da,   dh = da W_hh,   dc = dc' ⊙ f,   dW_hh = daᵀ h,   db_hh = Σ_batch da
 
     The cell c is carried by addition, so its gradient flows back through f alone — no squashing
     weight matrix in the way — which is how an LSTM keeps gradients alive over many steps. Backward
@@ -38,25 +39,22 @@ class LSTMStep(Op):
     def forward(ctx, x_proj, h, c, weight_hh, bias_hh):
         xp = ctx.xp
         i, f, g, o = _lstm_gates(xp, x_proj, h, weight_hh, bias_hh)
-        c_next = f * c + i * g
         ctx.save_for_backward(x_proj, h, c, weight_hh, bias_hh)
-        return xp.concatenate((o * xp.tanh(c_next), c_next), axis=-1)
+        return xp.concatenate((f * c + i * g, o), axis=-1)
 
     @staticmethod
     def backward(ctx, grad):
         x_proj, h, c, weight_hh, bias_hh = ctx.saved_tensors
         xp = ctx.xp
         i, f, g, o = _lstm_gates(xp, x_proj, h, weight_hh, bias_hh)
-        tanh_c = xp.tanh(f * c + i * g)
         hidden = h.shape[-1]
-        grad_h_next, grad_c_next = grad[:, :hidden], grad[:, hidden:]
-        grad_c = grad_c_next + grad_h_next * o * (1 - tanh_c * tanh_c)
+        grad_c_next, grad_o = grad[:, :hidden], grad[:, hidden:]
         grad_pre = xp.concatenate(
             (
-                grad_c * g * i * (1 - i),
-                grad_c * c * f * (1 - f),
-                grad_c * i * (1 - g * g),
-                grad_h_next * tanh_c * o * (1 - o),
+                grad_c_next * g * i * (1 - i),
+                grad_c_next * c * f * (1 - f),
+                grad_c_next * i * (1 - g * g),
+                grad_o * o * (1 - o),
             ),
             axis=-1,
         )
@@ -64,7 +62,7 @@ class LSTMStep(Op):
         return (
             grad_pre if need_x else None,
             grad_pre @ weight_hh if need_h else None,
-            grad_c * f if need_c else None,
+            grad_c_next * f if need_c else None,
             xp.swapaxes(grad_pre, 0, 1) @ h if need_weight else None,
             xp.sum(grad_pre, axis=0) if need_bias else None,
         )
