@@ -3,7 +3,7 @@ and binary cross-entropy on probabilities (for its finite gradient at 0 and 1). 
 compositions in ``nn/functional.py``."""
 
 from ..autograd.function import Op
-from .reduce import log_softmax, softmax
+from .reduce import log_softmax
 
 
 def clamped_log(xp, p):
@@ -52,26 +52,29 @@ class CrossEntropy(Op):
     a_mc = w_c · ((1 − ε)·[c = y_m] + ε/C), a row of zeros where y_m is ignored, and for the mean
     d = Σₘ w[y_m] over the counted targets (else 1). For class probabilities t: a = w · ((1 − ε)·t + ε/C)
     and d = M for the mean. With a = onehot(y) and d = M it is the classic
-    dℓ/dz = (softmax(z) − onehot(y)) / M. ``softmax`` and ``log_softmax`` are ``ops/reduce.py``'s.
+    dℓ/dz = (softmax(z) − onehot(y)) / M. ``log_softmax`` is ``ops/reduce.py``'s (softmax = its exp).
     """
 
     @staticmethod
     def forward(ctx, logits, coefficients, divisor, reduce):
         xp = ctx.xp
-        losses = -xp.sum(coefficients * log_softmax(xp, logits, 1), axis=1)
-        ctx.save_for_backward(logits, coefficients)
+        log_probs = log_softmax(xp, logits, 1)
+        losses = -xp.sum(coefficients * log_probs, axis=1)
+        ctx.save_for_backward(logits, coefficients, log_probs)
         ctx.divisor, ctx.reduce = divisor, reduce
         return (xp.sum(losses) if reduce else losses) / divisor
 
     @staticmethod
     def backward(ctx, grad):
-        logits, coefficients = ctx.saved_tensors
+        logits, coefficients, log_probs = ctx.saved_tensors
         xp = ctx.xp
+        if ctx.graph_output is not None:  # recording the backward: log_probs as a function of the logits
+            log_probs = log_softmax(xp, logits, 1)
         scale = (grad if ctx.reduce else xp.reshape(grad, (-1, 1))) / ctx.divisor
         grad_logits = grad_coefficients = None
         if ctx.needs_input_grad[0]:
             total = xp.sum(coefficients, axis=1, keepdims=True)
-            grad_logits = (softmax(xp, logits, 1) * total - coefficients) * scale
+            grad_logits = (xp.exp(log_probs) * total - coefficients) * scale  # e^{log softmax} = softmax
         if ctx.needs_input_grad[1]:
-            grad_coefficients = -log_softmax(xp, logits, 1) * scale
+            grad_coefficients = -log_probs * scale
         return grad_logits, grad_coefficients, None, None
