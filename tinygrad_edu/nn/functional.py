@@ -534,6 +534,9 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     ``ignore_index`` count for nothing; ``label_smoothing`` ε mixes the target with the uniform
     distribution: (1 − ε)·onehot + ε/C (Szegedy et al. 2016).
 
+    Every case is one op, ``CrossEntropy`` (ops/loss.py, forward and backward): this function moves
+    the class axis last and turns target, weight, ignore_index and smoothing into its coefficients.
+
     Args:
         input: z, the logits (unnormalised scores), (N, C), (N, C, d₁, ...) or (C,).
         target: the class indices y (integers in [0, C)), (N,) or (N, d₁, ...); or class probabilities of
