@@ -166,15 +166,17 @@ class LogSumExp(Op):
 def softmax(xp, x, axis):
     """e^x / Σ e^x along ``axis``, shifted by the max so it never overflows.
 
-    The one definition of softmax: ``SoftmaxOp`` and ``CrossEntropy`` (ops/loss.py) call it, on arrays
-    (``xp`` the array library) or, while a backward pass is recorded, on Tensors (``xp`` graph_ops).
+    The one definition of softmax (``SoftmaxOp`` calls it; ``CrossEntropy`` in ops/loss.py takes the
+    exp of ``log_softmax`` below). Both work on arrays (``xp`` the array library) or, while a backward
+    pass is recorded, on Tensors (``xp`` graph_ops).
     """
     e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
 def log_softmax(xp, x, axis):
-    """x − log Σ e^x along ``axis``, shifted by the max so it never overflows (arrays or graph_ops)."""
+    """x − log Σ e^x along ``axis``, shifted by the max so it never overflows (arrays or graph_ops);
+    ``LogSoftmaxOp`` and ``CrossEntropy`` call it."""
     shifted = x - xp.amax(x, axis=axis, keepdims=True)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
