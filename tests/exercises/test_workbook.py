@@ -220,12 +220,14 @@ MISTAKES = {
     "cross_entropy": (
         """
         def cross_entropy_backward(ctx, grad):
-            logits, onehot = ctx.saved_tensors
-            return (ctx.xp.softmax(logits, 1) - onehot) * grad, None
+            logits, coefficients, log_probs = ctx.saved_tensors
+            grad_logits = (ctx.xp.exp(log_probs) - coefficients) * grad
+            return grad_logits, -log_probs * grad / ctx.divisor, None, None
         """,
         [
-            "cross_entropy for inputs logits (4, 3): the gradient of logits at index (0, 0)",
-            "hint: forgot to divide by N",
+            "cross_entropy for inputs logits (4, 3), coefficients (4, 3): "
+            "the gradient of logits at index (0, 0)",
+            "hint: forgot to divide by d",
         ],
     ),
     "topological_order": (

@@ -68,6 +68,10 @@ def sum(x, axis=None, keepdims=False):
     return x.sum(axis, keepdim=keepdims)
 
 
+def amax(x, axis=None, keepdims=False):
+    return x.amax(axis, keepdim=keepdims)
+
+
 def prod(x, axis=None, keepdims=False):
     return x.prod(axis, keepdim=keepdims)
 
@@ -80,8 +84,8 @@ def einsum(equation, *operands):
     return linalg.Einsum.apply(equation, *operands)
 
 
-def softmax(x, axis):
-    return x.softmax(axis)
+def concatenate(xs, axis=0):
+    return movement.Cat.apply(axis % xs[0].ndim, *xs)
 
 
 def reshape(x, shape):

@@ -727,32 +727,42 @@ def grade_log_softmax(path, module):
     BACKWARD_INTRO
     + """
 
-ℓ = (1/N) Σᵢ [log Σ_c e^{zᵢc} − zᵢ,yᵢ] for logits z (N, C) and class indices y (N,). Differentiating
-log-sum-exp gives softmax, and the −z_y term gives −1 at the right class, so
+ℓ = Σᵢ [−Σ_c aᵢc · log softmax(zᵢ)_c] / d for logits z (N, C) and coefficients a (N, C): a one-hot
+row per sample (class indices), or class probabilities, or either scaled by class weights. With
+a = onehot(y) and d = N it is the mean of log Σ_c e^{zᵢc} − zᵢ,yᵢ. Differentiating log-sum-exp gives
+softmax, and the −z_y term gives −1 at the right class:
 
-    dℓ/dz = (softmax(z) − onehot(y)) / N        (times grad, a scalar here)
+    dℓ/dz = (softmax(z) · Σ_c a_c − a) / d      (= (softmax(z) − onehot(y)) / N for one-hot rows)
+    dℓ/da = −log softmax(z) / d                 (times grad, a scalar here)
 
-Forward saved (logits, onehot), onehot an (N, C) array with a 1 at each row's class.
-ctx.xp.softmax(z, 1) computes the softmax along the class axis. Return (gradient, None).
+Forward saved (logits, coefficients, log_probs), log_probs = log softmax(z) along the class axis
+(so softmax(z) = ctx.xp.exp(log_probs)), and stored ctx.divisor (d) and ctx.reduce (True here: one
+loss summed over the batch). Return (grad_logits, grad_coefficients, None, None). (The library's
+version recomputes log_probs from the logits while a backward pass is itself being recorded — for
+gradients of gradients; you may leave that out.)
 
-Hint: do not forget the 1/N of the mean.""",
-    [Piece("cross_entropy_backward", loss.SoftmaxCrossEntropy.backward)],
+Hint: do not forget the 1/d.""",
+    [Piece("cross_entropy_backward", loss.CrossEntropy.backward)],
 )
 def grade_cross_entropy(path, module):
     rng = rng_for("cross_entropy")
-    cases = [Case(normal(rng, n, c) * 2, rng.integers(0, c, n)) for n, c in [(4, 3), (1, 5), (6, 10)]]
+    cases = []
+    for n, c in [(4, 3), (1, 5), (6, 10)]:
+        onehot = np.eye(c)[rng.integers(0, c, n)]
+        cases.append(Case(normal(rng, n, c) * 2, onehot, float(n), True))
 
     def probes(case, expected):
         n = case.args[0].shape[0]
-        return [[("forgot to divide by N, the batch size", expected[0].numpy() * n)]] if n > 1 else [[]]
+        forgot = [("forgot to divide by d, the batch size", expected[0].numpy() * n)] if n > 1 else []
+        return [forgot, []]  # hints for the logits' gradient, none for the coefficients'
 
     checks.check_op(
         path,
         module,
-        loss.SoftmaxCrossEntropy,
+        loss.CrossEntropy,
         {"backward": "cross_entropy_backward"},
         cases,
-        ["logits", "target"],
+        ["logits", "coefficients", "divisor", "reduce"],
         probes,
     )
 

@@ -4,9 +4,11 @@
 >>> logits = tg.randn(4, 3, requires_grad=True)
 >>> F.cross_entropy(logits, tg.tensor([0, 2, 1, 2])).backward()
 
-Most are compositions of Tensor ops, so they are differentiable to any order for free. Dedicated
-ops exist only where speed or numerical stability asks for one: convolution and pooling
-(``ops/conv.py``, im2col) and binary cross-entropy on probabilities (``ops/loss.py``).
+Most are compositions of Tensor ops, so they are differentiable to any order for free. Where speed
+or numerical stability asks for one, a function checks and prepares its arguments here and calls one
+op, whose forward and backward sit side by side in ``ops/``: ``linear`` (``Affine``, ``ops/linalg.py``),
+``layer_norm`` (``ops/norm.py``), convolution and pooling (``ops/conv.py``, im2col), ``cross_entropy``
+and ``binary_cross_entropy`` (``ops/loss.py``). ``tinygrad_edu.ops.INDEX`` lists which op each reaches.
 
 Where PyTorch's losses still have the deprecated ``size_average`` / ``reduce`` positional slots,
 the arguments after them (``reduction``, ``ignore_index``, ...) are keyword-only here: a call that
@@ -17,10 +19,11 @@ import numbers
 
 from ..backend.generator import sampler
 from ..factories import arange
-from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col
+from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col, pair
 from ..ops.linalg import Affine
-from ..ops.loss import BinaryCrossEntropy, SoftmaxCrossEntropy
+from ..ops.loss import BinaryCrossEntropy, CrossEntropy
 from ..ops.movement import Pad
+from ..ops.norm import LayerNormalization
 from ..tensor import Tensor, _promoted, _same_float_dtype, where
 
 # ======================================================================================================
@@ -196,7 +199,8 @@ _INDEX_PADDERS = {"reflect": _reflect, "replicate": _replicate, "circular": _cir
 
 
 def linear(input, weight, bias=None):
-    """y = x Wᵀ + b, with W of shape (out_features, in_features) as in PyTorch."""
+    """y = x Wᵀ + b, with W of shape (out_features, in_features) as in PyTorch: the op ``Affine``
+    (``ops/linalg.py``, PyTorch's addmm, next to ``MatMul``); a 1-D input or weight uses matmul's rules."""
     _require_tensor(input, "linear", "input")
     _require_tensor(weight, "linear", "weight")
     if weight.ndim not in (1, 2) or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
@@ -259,7 +263,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims (Ba, Kiros & Hinton 2016):
     y = (x − μ) / √(σ² + ε) · γ + β, with μ and the biased σ² of each sample's last dims.
 
-    Written with differentiable ops, so its gradients (and second derivatives) follow from theirs.
+    One op, ``LayerNormalization`` (ops/norm.py), with its backward written out.
     """
     _require_tensor(input, "layer_norm", "input")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -274,15 +278,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(
                 f"layer_norm: {name} has shape {value.shape}, expected normalized_shape {shape}"
             )
-    dims = tuple(range(input.ndim - len(shape), input.ndim))
-    centered = input - input.mean(dims, keepdim=True)
-    variance = (centered * centered).mean(dims, keepdim=True)
-    out = centered * (variance + eps).rsqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    return LayerNormalization.apply(input, weight, bias, len(shape), eps)
 
 
 # ======================================================================================================
@@ -337,9 +333,9 @@ def _string_padding(x, padding, kernel, stride, dilation):
         return x, 0
     if padding != "same":
         raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
-    if _pair(stride, "conv2d", "stride") != (1, 1):
+    if pair(stride, "conv2d", "stride") != (1, 1):
         raise ValueError(f"conv2d: padding='same' needs stride 1, got stride={stride!r}")
-    totals = [d * (k - 1) for d, k in zip(_pair(dilation, "conv2d", "dilation"), kernel)]
+    totals = [d * (k - 1) for d, k in zip(pair(dilation, "conv2d", "dilation"), kernel)]
     if all(t % 2 == 0 for t in totals):
         return x, tuple(t // 2 for t in totals)
     (top, left) = (totals[0] // 2, totals[1] // 2)
@@ -412,7 +408,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     cols = input.unsqueeze(0) if unbatched else input
     if cols.ndim != 3:
         raise ValueError(f"fold: expected a 2-D or 3-D input (N, C·kh·kw, L), got shape {input.shape}")
-    height, width = _pair(output_size, "fold", "output_size")
+    height, width = pair(output_size, "fold", "output_size")
     window = _make_window("fold", kernel_size, stride, padding, dilation)
     (kh, kw), (oh, ow) = window.kernel, window.output_size(height, width)
     n, rows, length = cols.shape
@@ -426,29 +422,17 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return out.squeeze(0) if unbatched else out
 
 
-def _pair(value, op, name):
-    """An int or a pair of ints as a pair of ints."""
-    pair = (value, value) if isinstance(value, numbers.Integral) else value
-    if (
-        not isinstance(pair, (tuple, list))
-        or len(pair) != 2
-        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair)
-    ):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
 def _make_window(op, kernel_size, stride, padding, dilation):
     """A ``Window`` from PyTorch's arguments (ints or pairs), checked: positive sizes, padding ≥ 0."""
-    kernel = _pair(kernel_size, op, "kernel_size")
+    kernel = pair(kernel_size, op, "kernel_size")
     stride, dilation, padding = (
-        _pair(stride, op, "stride"),
-        _pair(dilation, op, "dilation"),
-        _pair(padding, op, "padding"),
+        pair(stride, op, "stride"),
+        pair(dilation, op, "dilation"),
+        pair(padding, op, "padding"),
     )
-    for name, pair in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-        if min(pair) < 1:
-            raise ValueError(f"{op}: {name} must be positive, got {pair}")
+    for name, sizes in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+        if min(sizes) < 1:
+            raise ValueError(f"{op}: {name} must be positive, got {sizes}")
     if min(padding) < 0:
         raise ValueError(f"{op}: padding must be non-negative, got {padding}")
     return Window(kernel, stride, padding, dilation)
@@ -550,6 +534,9 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     ``ignore_index`` count for nothing; ``label_smoothing`` ε mixes the target with the uniform
     distribution: (1 − ε)·onehot + ε/C (Szegedy et al. 2016).
 
+    Every case is one op, ``CrossEntropy`` (ops/loss.py, forward and backward): this function moves
+    the class axis last and turns target, weight, ignore_index and smoothing into its coefficients.
+
     Args:
         input: z, the logits (unnormalised scores), (N, C), (N, C, d₁, ...) or (C,).
         target: the class indices y (integers in [0, C)), (N,) or (N, d₁, ...); or class probabilities of
@@ -567,50 +554,62 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     if not isinstance(label_smoothing, numbers.Real) or not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     weight = _class_weight(weight, input, "cross_entropy")
-    class_dim = 1 if input.ndim > 1 else 0
-    classes = input.shape[class_dim]
+    logits = _classes_last(input)  # (M, C): one row per sample (and position)
     if target.dtype.kind == "f":
-        return _soft_cross_entropy(input.log_softmax(class_dim), target, weight, reduction, label_smoothing)
-    _check_class_indices(input, target, ignore_index, "cross_entropy")
-    if _is_plain_classification(input, target, weight, ignore_index, reduction, label_smoothing):
-        return SoftmaxCrossEntropy.apply(input, target.data)  # one op: (softmax − onehot) / N
-    log_probs = input.log_softmax(class_dim)
-    nll = _nll(log_probs, target, weight, ignore_index, reduction)
-    if label_smoothing == 0:
-        return nll
-    # PyTorch's smoothing term: −Σ_c w_c log p_c per sample, reduced like the NLL part
-    ignored = target == ignore_index
-    terms = log_probs if weight is None else log_probs * _along_class_dim(weight, input.ndim)
-    smooth = where(ignored, 0.0, -terms.sum(class_dim))
-    if reduction == "mean":
-        counted = (~ignored).to(input.dtype) if weight is None else _target_weights(weight, target, ignored)
-        smooth = smooth.sum() / counted.sum()
-    elif reduction == "sum":
-        smooth = smooth.sum()
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+        coefficients, count = _probability_coefficients(input, target, weight, label_smoothing), len(logits)
+    else:
+        _check_class_indices(input, target, ignore_index, "cross_entropy")
+        coefficients, count = _index_coefficients(logits, target, weight, ignore_index, label_smoothing)
+    divisor = float(count) if reduction == "mean" else 1.0
+    losses = CrossEntropy.apply(logits, coefficients, divisor, reduction != "none")
+    if reduction != "none":
+        return losses
+    return losses.reshape(input.shape[:1] + input.shape[2:] if input.ndim > 1 else ())
 
 
-def _is_plain_classification(input, target, weight, ignore_index, reduction, label_smoothing):
-    """The most common call: logits (N, C), class indices, mean, nothing weighted or ignored."""
-    plain = weight is None and reduction == "mean" and label_smoothing == 0 and input.ndim == 2
-    return plain and input.shape[0] > 0 and not bool((target.data == ignore_index).any())
+def _classes_last(values):
+    """(N, C, d1, ...) → (N·d1·..., C); (C,) → (1, C): the class axis last, one row per prediction."""
+    if values.ndim == 2:
+        return values
+    if values.ndim == 1:
+        return values.reshape(1, -1)
+    values = values.permute(0, *range(2, values.ndim), 1)
+    return values.reshape(-1, values.shape[-1])
 
 
-def _soft_cross_entropy(log_probs, target, weight, reduction, label_smoothing):
-    """−Σ_c w_c · t_c · log p_c per sample, for class-probability targets (mean: over samples)."""
-    if target.shape != log_probs.shape:
+def _index_coefficients(logits, target, weight, ignore_index, label_smoothing):
+    """a_mc = w_c · ((1 − ε)·[c = y_m] + ε/C), a row of zeros where y_m is ignored (an array: no
+    gradient flows to class indices), and the summed weight of the counted targets Σ w[y_m]."""
+    xp = logits._backend()
+    rows, classes = logits.shape
+    indices = xp.reshape(target.data, (-1,))
+    counted = indices != ignore_index
+    all_counted = bool(counted.all())  # the common case: no masks to apply
+    if not all_counted:
+        indices = xp.where(counted, indices, 0)
+    coefficients = xp.zeros((rows, classes), dtype=logits.dtype)
+    coefficients[xp.arange(rows), indices] = 1 - label_smoothing
+    if label_smoothing:
+        coefficients += label_smoothing / classes
+    if weight is not None:
+        coefficients *= weight.data
+    if all_counted:
+        return coefficients, rows if weight is None else float(xp.sum(weight.data[indices]))
+    coefficients *= xp.reshape(counted, (-1, 1))
+    return coefficients, float(xp.sum(counted if weight is None else weight.data[indices] * counted))
+
+
+def _probability_coefficients(input, target, weight, label_smoothing):
+    """a = w · ((1 − ε)·t + ε/C) for class probabilities t, as a Tensor: t may require grad."""
+    if target.shape != input.shape:
         raise ValueError(
             f"cross_entropy: float targets are class probabilities and must have the input's shape "
-            f"{log_probs.shape}, got {target.shape} (class indices must be an integer tensor)"
+            f"{input.shape}, got {target.shape} (class indices must be an integer tensor)"
         )
-    class_dim = 1 if log_probs.ndim > 1 else 0
-    target = target.to(log_probs.dtype)
+    target = _classes_last(target.to(input.dtype))
     if label_smoothing > 0:
-        target = target * (1 - label_smoothing) + label_smoothing / log_probs.shape[class_dim]
-    terms = log_probs * target
-    if weight is not None:
-        terms = terms * _along_class_dim(weight, log_probs.ndim)
-    return _reduce(-terms.sum(class_dim), reduction)
+        target = target * (1 - label_smoothing) + label_smoothing / target.shape[1]
+    return target if weight is None else target * weight
 
 
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
@@ -861,11 +860,6 @@ def _class_weight(weight, input, loss):
     if weight.shape != (classes,):
         raise ValueError(f"{loss}: weight must have shape ({classes},) (one per class), got {weight.shape}")
     return weight if weight.dtype == input.dtype else weight.to(input.dtype)
-
-
-def _along_class_dim(weight, ndim):
-    """A (C,) weight shaped to broadcast along dim 1 of an (N, C, d1, ...) tensor."""
-    return weight if ndim == 1 else weight.reshape((-1,) + (1,) * (ndim - 2))
 
 
 def _weighted(loss, weight, name):

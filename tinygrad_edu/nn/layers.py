@@ -5,14 +5,10 @@ import math
 
 from .. import factories
 from ..autograd.grad_mode import no_grad
+from ..ops.conv import pair
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-
-
-def _pair(value):
-    """``3`` → ``(3, 3)``; a pair stays a pair (kernel sizes, strides, paddings)."""
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
 def _check_sizes(layer, **sizes):
@@ -408,10 +404,10 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation = _pair(dilation)
+        self.kernel_size = pair(kernel_size, "Conv2d", "kernel_size")
+        self.stride = pair(stride, "Conv2d", "stride")
+        self.padding = padding if isinstance(padding, str) else pair(padding, "Conv2d", "padding")
+        self.dilation = pair(dilation, "Conv2d", "dilation")
         self.groups = groups
         self.padding_mode = padding_mode
         shape = (out_channels, in_channels // groups, *self.kernel_size)

@@ -1,9 +1,10 @@
 """Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` and their one-step cells, as in ``torch.nn``.
 
 A recurrent layer reads a sequence x_1, ..., x_L one step at a time and carries a hidden state h_t
-from each step to the next. Everything here is a composition of differentiable ops (``F.linear``,
-``sigmoid``, ``tanh``, ``*``, ``+``, ``stack``): no op of its own and no backward to write — the
-engine runs *backpropagation through time* by walking the unrolled graph, one step after another.
+from each step to the next. An LSTM step's gates and cell update are one op, ``LSTMStep``
+(ops/rnn.py), with its backward written out (then h' = o ⊙ tanh(c')); the RNN and GRU steps are
+compositions of differentiable ops (``F.linear``, ``sigmoid``, ``tanh``, ``*``, ``+``). Either way
+the engine runs *backpropagation through time* by walking the unrolled graph, one step after another.
 
 The parameters carry PyTorch's names, shapes, gate order and initialisation, so a state dict moves
 between these modules and ``torch.nn``'s in both directions:
@@ -22,6 +23,7 @@ output (L, N, D · hidden_size); h_0 and h_n (D · num_layers, N, hidden_size).
 import math
 
 from .. import factories, functions
+from ..ops.rnn import LSTMStep
 from . import functional as F
 from . import init
 from .layers import _fresh_parameter
@@ -44,19 +46,17 @@ def rnn_relu_cell(x_proj, h, w_hh, b_hh):
 
 
 def lstm_cell(x_proj, state, w_hh, b_hh):
-    """One LSTM step (Hochreiter & Schmidhuber 1997, with a forget gate): returns (h', c').
+    """One LSTM step: returns (h', c'); the op ``LSTMStep`` (ops/rnn.py) computes the gates and c'.
 
     i, f, g, o = the four quarters of x W_ihᵀ + b_ih + h W_hhᵀ + b_hh
     c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g)     (the cell: forget some of the old, write some of the new)
     h' = σ(o) ⊙ tanh(c')               (the output: read some of the cell)
-
-    The cell c is updated by addition, so its gradient flows back through σ(f) alone — no squashing
-    weight matrix in the way — which is how an LSTM keeps gradients alive over many steps.
     """
     h, c = state
-    i, f, g, o = (x_proj + F.linear(h, w_hh, b_hh)).chunk(4, dim=-1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    return o.sigmoid() * c.tanh(), c
+    both = LSTMStep.apply(x_proj, h, c, w_hh, b_hh)  # [c' | σ(o)]
+    hidden = h.shape[-1]
+    c, output_gate = both[:, :hidden], both[:, hidden:]
+    return output_gate * c.tanh(), c
 
 
 def gru_cell(x_proj, h, w_hh, b_hh):

@@ -14,8 +14,22 @@ them, operators and ``ctx.xp`` functions, which makes all these ops differentiab
 """
 
 import dataclasses
+import numbers
 
 from ..autograd.function import Op
+
+
+def pair(value, op, name):
+    """An int or a pair of ints as a pair of ints (kernel sizes, strides, paddings, dilations), or
+    a TypeError naming ``op`` and the argument. ``F.conv2d`` and friends and ``nn.Conv2d`` use it."""
+    both = (value, value) if isinstance(value, numbers.Integral) else value
+    if (
+        not isinstance(both, (tuple, list))
+        or len(both) != 2
+        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in both)
+    ):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    return int(both[0]), int(both[1])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +100,7 @@ def _pad_image(xp, x, padding, fill):
     return framed
 
 
-# ---- im2col / col2im as ops: arrays for a plain backward, Tensors (the op itself) under create_graph --------
+# ---- im2col / col2im as ops: arrays for a plain backward, Tensors (the op itself) under create_graph ----
 
 
 def to_columns(xp, x, window):
@@ -136,7 +150,8 @@ class Convolution(Op):
     """y = W ⋆ x + b as one product per group: y[n, g] = W[g] (O/G, K) @ cols[n, g] (K, OH·OW),
     with K = C/G · kh · kw;  dW = Σₙ dy · colsᵀ,  dcols = Wᵀ · dy → dx = col2im(dcols),  db = Σ dy.
 
-    (Cross-correlation, as in every deep-learning library: the kernel is not flipped.)
+    (Cross-correlation, as in every deep-learning library: the kernel is not flipped.) Reached from
+    ``F.conv2d`` and ``nn.Conv2d``; ``im2col`` and ``col2im`` are above, in this file.
     """
 
     @staticmethod

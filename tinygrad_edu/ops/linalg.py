@@ -29,7 +29,8 @@ class Affine(Op):
 
     One op instead of transpose, matmul and add (PyTorch's ``addmm``): the weight's gradient comes
     out contiguous, in the weight's own layout, and the bias needs no broadcasting undone. Leading
-    dims of x are batch dims; ``bias`` may be None.
+    dims of x are batch dims; ``bias`` may be None. It is what ``F.linear`` and ``nn.Linear`` call:
+    the same derivatives as ``MatMul`` above, with W transposed.
     """
 
     @staticmethod

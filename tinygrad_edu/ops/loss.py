@@ -1,7 +1,9 @@
-"""Losses that need their own op for numerical reasons (the others are compositions in
-``nn/functional.py``)."""
+"""Losses that are ops of their own: cross-entropy (every form of ``F.cross_entropy``, one backward)
+and binary cross-entropy on probabilities (for its finite gradient at 0 and 1). The other losses are
+compositions in ``nn/functional.py``."""
 
 from ..autograd.function import Op
+from .reduce import log_softmax
 
 
 def clamped_log(xp, p):
@@ -39,27 +41,40 @@ class BinaryCrossEntropy(Op):
         return grad_p, grad_y
 
 
-class SoftmaxCrossEntropy(Op):
-    """ℓ = mean over the batch of logsumexp(zᵢ) − zᵢ[yᵢ], for logits z (N, C) and class indices y;
-    dℓ/dz = (softmax(z) − onehot(y)) / N — the classic derivation, as one op.
+class CrossEntropy(Op):
+    """Softmax cross-entropy of logits z (M, C), class axis last, weighted by coefficients a (M, C):
 
-    ``F.cross_entropy`` takes this path for its most common call (class indices, no weights,
-    smoothing or ignored targets, mean reduction); the general one composes ``log_softmax``.
+        ℓₘ = −Σ_c a_mc · log softmax(zₘ)_c / d          (``reduce``: the sum over m, a scalar)
+        dℓₘ/dzₘ = (softmax(zₘ) · Σ_c a_mc − aₘ) / d     dℓₘ/daₘ = −log softmax(zₘ) / d
+
+    Every call of ``F.cross_entropy`` is this op; ``nn/functional.py`` moves the class axis last and
+    builds a and d. For class indices y (weight w, label smoothing ε):
+    a_mc = w_c · ((1 − ε)·[c = y_m] + ε/C), a row of zeros where y_m is ignored, and for the mean
+    d = Σₘ w[y_m] over the counted targets (else 1). For class probabilities t: a = w · ((1 − ε)·t + ε/C)
+    and d = M for the mean. With a = onehot(y) and d = M it is the classic
+    dℓ/dz = (softmax(z) − onehot(y)) / M. ``log_softmax`` is ``ops/reduce.py``'s (softmax = its exp).
     """
 
     @staticmethod
-    def forward(ctx, logits, target):
+    def forward(ctx, logits, coefficients, divisor, reduce):
         xp = ctx.xp
-        rows = xp.arange(logits.shape[0])
-        shifted = logits - logits.max(axis=1, keepdims=True)  # log-sum-exp without overflow
-        log_total = xp.log(xp.sum(xp.exp(shifted), axis=1))
-        onehot = xp.zeros_like(logits)
-        onehot[rows, target] = 1
-        ctx.save_for_backward(logits, onehot)
-        return xp.sum(log_total - shifted[rows, target]) / logits.shape[0]
+        log_probs = log_softmax(xp, logits, 1)
+        losses = -xp.sum(coefficients * log_probs, axis=1)
+        ctx.save_for_backward(logits, coefficients, log_probs)
+        ctx.divisor, ctx.reduce = divisor, reduce
+        return (xp.sum(losses) if reduce else losses) / divisor
 
     @staticmethod
     def backward(ctx, grad):
-        logits, onehot = ctx.saved_tensors
-        probabilities = ctx.xp.softmax(logits, 1)
-        return (probabilities - onehot) * (grad / logits.shape[0]), None
+        logits, coefficients, log_probs = ctx.saved_tensors
+        xp = ctx.xp
+        if ctx.graph_output is not None:  # recording the backward: log_probs as a function of the logits
+            log_probs = log_softmax(xp, logits, 1)
+        scale = (grad if ctx.reduce else xp.reshape(grad, (-1, 1))) / ctx.divisor
+        grad_logits = grad_coefficients = None
+        if ctx.needs_input_grad[0]:
+            total = xp.sum(coefficients, axis=1, keepdims=True)
+            grad_logits = (xp.exp(log_probs) * total - coefficients) * scale  # e^{log softmax} = softmax
+        if ctx.needs_input_grad[1]:
+            grad_coefficients = -log_probs * scale
+        return grad_logits, grad_coefficients, None, None

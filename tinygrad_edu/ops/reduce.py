@@ -163,14 +163,33 @@ class LogSumExp(Op):
         return _kept(xp, grad, x.shape, ctx.axis, ctx.keepdims) * xp.exp(x - out), None, None
 
 
+def softmax(xp, x, axis):
+    """e^x / Σ e^x along ``axis``, shifted by the max so it never overflows.
+
+    The one definition of softmax (``SoftmaxOp`` calls it; ``CrossEntropy`` in ops/loss.py takes the
+    exp of ``log_softmax`` below). Both work on arrays (``xp`` the array library) or, while a backward
+    pass is recorded, on Tensors (``xp`` graph_ops).
+    """
+    e = xp.exp(x - xp.amax(x, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(xp, x, axis):
+    """x − log Σ e^x along ``axis``, shifted by the max so it never overflows (arrays or graph_ops);
+    ``LogSoftmaxOp`` and ``CrossEntropy`` call it."""
+    shifted = x - xp.amax(x, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+
 class SoftmaxOp(Op):
-    """y = e^x / Σ e^x along axis;  dx = y · (dy − Σ dy·y)."""
+    """y = softmax(x) = e^x / Σ e^x along axis;  dx = y · (dy − Σ dy·y).
+
+    Reached from ``Tensor.softmax``, ``tg.softmax``, ``F.softmax`` and ``nn.Softmax``.
+    """
 
     @staticmethod
     def forward(ctx, x, axis):
-        xp = ctx.xp
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
-        out = e / xp.sum(e, axis=axis, keepdims=True)
+        out = softmax(ctx.xp, x, axis)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -182,13 +201,11 @@ class SoftmaxOp(Op):
 
 
 class LogSoftmaxOp(Op):
-    """y = x − logsumexp(x) along axis;  dx = dy − e^y · Σ dy."""
+    """y = log softmax(x) = x − logsumexp(x) along axis;  dx = dy − e^y · Σ dy."""
 
     @staticmethod
     def forward(ctx, x, axis):
-        xp = ctx.xp
-        shifted = x - x.max(axis=axis, keepdims=True)
-        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+        out = log_softmax(ctx.xp, x, axis)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out

@@ -29,6 +29,7 @@ MODULES = (
     "linalg",
     "conv",
     "norm",
+    "rnn",
     "loss",
     "composite",
     "autograd",

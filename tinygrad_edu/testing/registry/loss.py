@@ -1,4 +1,4 @@
-"""Entries of ``ops/loss.py`` (BinaryCrossEntropy, SoftmaxCrossEntropy) and of the losses
+"""Entries of ``ops/loss.py`` (BinaryCrossEntropy, CrossEntropy) and of the losses
 ``nn.functional`` builds out of other ops (mse, l1, huber, nll, hinge, multi-margin)."""
 
 from __future__ import annotations
@@ -283,4 +283,37 @@ op(
         s, torch.from_numpy(target), p, 1.1, _torch_or_none(weight), reduction=reduction
     ),
     reference=lambda s, target, p, weight, reduction: ref.multi_margin(s, target, p, 1.1, weight, reduction),
+)
+
+
+@st.composite
+def soft_target_case(draw):
+    """Logits (N, C) and class-probability targets that are differentiable inputs too."""
+    batch, classes = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+    rng = seeded_rng(draw)
+    target = as_float64(rng.dirichlet(np.ones(classes), size=batch), (batch, classes))
+    params = {
+        "weight": rng.uniform(0.5, 2.0, classes) if draw(st.booleans()) else None,
+        "reduction": draw(_reductions),
+        "label_smoothing": draw(st.sampled_from([0.0, 0.1])),
+    }
+    return Case((real(rng, (batch, classes)), target), params)
+
+
+def _soft_cross_entropy(tensor_fn, functional):
+    def call(z, target, weight, reduction, label_smoothing):
+        weight = None if weight is None else tensor_fn(weight)
+        return functional.cross_entropy(
+            z, target, weight, reduction=reduction, label_smoothing=label_smoothing
+        )
+
+    return call
+
+
+op(
+    "F.cross_entropy_probability_grad",
+    _soft_cross_entropy(tg.tensor, F),
+    soft_target_case(),
+    _soft_cross_entropy(torch.from_numpy, torch.nn.functional),
+    reference=ref.cross_entropy,
 )

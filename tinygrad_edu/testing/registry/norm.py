@@ -36,3 +36,23 @@ op(
     lambda x, *affine, normalized_shape: torch.nn.functional.layer_norm(x, normalized_shape, *affine),
     reference=lambda x, *affine, normalized_shape: ref.layer_norm(x, normalized_shape, *affine),
 )
+
+
+@st.composite
+def layer_norm_one_affine_case(draw):
+    """layer_norm with a weight alone or a bias alone."""
+    shape = draw(shapes(min_dims=1))
+    if shape[-1] < 2:
+        shape = shape[:-1] + (2,)
+    rng = seeded_rng(draw)
+    params = {"which": draw(st.sampled_from(["weight", "bias"]))}
+    return Case((distinct(rng, shape), real(rng, shape[-1:])), params)
+
+
+op(
+    "F.layer_norm_one_affine",
+    lambda x, p, which: F.layer_norm(x, x.shape[-1:], **{which: p}),
+    layer_norm_one_affine_case(),
+    lambda x, p, which: torch.nn.functional.layer_norm(x, x.shape[-1:], **{which: p}),
+    reference=lambda x, p, which: ref.layer_norm(x, x.shape[-1:], **{which: p}),
+)
