@@ -9,6 +9,8 @@ every op.
 import sys
 import threading
 
+from ..factories import zeros_like
+from ..tensor import Tensor
 from . import anomaly, graph_ops, inplace
 from .grad_mode import set_grad_enabled
 
@@ -301,7 +303,3 @@ def _as_tuple(values):
     if isinstance(values, Tensor) or values is None:
         return (values,)
     return tuple(values)
-
-
-from ..factories import zeros_like  # noqa: E402
-from ..tensor import Tensor  # noqa: E402  (cycle: Tensor.backward calls this module)

@@ -1,5 +1,7 @@
 """Whole-function derivatives built on ``autograd.grad``: ``jacobian``, ``hessian``, ``vjp``, ``hvp``."""
 
+from ..factories import zeros, zeros_like
+from ..functions import stack
 from .engine import grad
 from .grad_mode import enable_grad
 
@@ -78,7 +80,3 @@ def hvp(func, inputs, v, create_graph=False, strict=False):
 
 
 vhp = hvp  # H is symmetric for twice-differentiable functions, so vᵀH = (Hv)ᵀ
-
-
-from ..factories import zeros, zeros_like  # noqa: E402
-from ..functions import stack  # noqa: E402

@@ -17,6 +17,11 @@ Values that an earlier op saved for backward and that the change overwrote are c
 version counter: that backward raises (``y = x.exp(); y += 1``), as in PyTorch.
 """
 
+from ..ops.movement import Expand, SetItem
+from ..tensor import Tensor
+from . import function
+from .grad_mode import is_grad_enabled
+
 # Set by the first in-place change recorded in a graph: until then the engine skips looking for
 # inputs changed since their consumer was recorded (a check on every edge of every backward), and
 # ops are recorded without a sequence number (function.numbering).
@@ -60,6 +65,71 @@ def became_output_of(tensor, ctx, args):
     ctx.previous = {**(ctx.previous or {}), tensor: earlier}
     tensor._ctx, tensor._requires_grad = ctx, True
     return tensor
+
+
+# ---- Tensor's in-place methods (``add_``, ``t[i] = v``, ...) start here ----------------------------------
+
+
+def _inplace(tensor, op, other, mutate, compute):
+    """An in-place op: ``mutate(tensor.data)`` outside the graph; inside it, recorded as PyTorch does.
+
+    Allowed on tensors that do not require grad and on leaves inside ``no_grad()``; on a leaf that
+    requires grad it raises; on a tensor of the graph (or with an operand that requires grad) the
+    tensor is changed to ``compute(old)`` and the change is recorded (``change`` above).
+    """
+    if is_grad_enabled() and (tensor._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
+        if tensor._requires_grad and tensor._ctx is None:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place operation "
+                "(wrap the update in `with tg.no_grad():`)"
+            )
+        return change(tensor, op, compute)
+    try:
+        mutate(tensor.data)
+    except (TypeError, ValueError, IndexError) as error:  # NumPy's casting / read-only / shape errors
+        given = f", other operand of shape {tuple(other.shape)}" if hasattr(other, "shape") else ""
+        kind = IndexError if isinstance(error, IndexError) else RuntimeError  # t[4] = 1 on 3 elements
+        raise kind(f"{op}: {error} (tensor of shape {tensor.shape}, dtype {tensor.dtype}{given})") from None
+    tensor._version_cell[0] += 1
+    return tensor
+
+
+def _value(value, tensor):
+    """The raw value of an in-place operand: a number, or an array on the tensor's device."""
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    if isinstance(value, Tensor):
+        if type(value.data) is not type(tensor.data):
+            raise RuntimeError(
+                f"in-place: expected both tensors on one device, got {tensor.device} and {value.device}"
+            )
+        return value.data
+    return tensor._like(value).data
+
+
+def _scaled(other, alpha, tensor):
+    """``alpha · other`` for ``add_``/``sub_`` (a list or array operand becomes a tensor first)."""
+    return other * alpha if isinstance(other, (Tensor, int, float)) else tensor._like(other) * alpha
+
+
+def _iadd(d, v):
+    d += v
+
+
+def _isub(d, v):
+    d -= v
+
+
+def _imul(d, v):
+    d *= v
+
+
+def _idiv(d, v):
+    d /= v
+
+
+def _setitem(d, index, v):
+    d[index] = v
 
 
 # ---- the steps ------------------------------------------------------------------------------------------
@@ -157,8 +227,3 @@ def _replay(views, tensor):
     for ctx in views:
         tensor = type(ctx).apply(tensor, *ctx.inputs[1:])
     return tensor
-
-
-from ..ops.movement import Expand, SetItem  # noqa: E402  (ops import the autograd package: a cycle)
-from ..tensor import Tensor  # noqa: E402
-from . import function  # noqa: E402

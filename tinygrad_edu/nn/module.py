@@ -506,8 +506,7 @@ def _host_array(value, name):
     """A state-dict value as a host (NumPy) array: from a Tensor, an array, or a number."""
     if isinstance(value, Tensor):
         return value._backend().to_numpy(value.data)
-    array_type = type(value)
-    backend = _backends._BY_ARRAY_TYPE.get(array_type)
+    backend = _backends.of_array(value)
     if backend is not None:
         return backend.to_numpy(value)
     try:
