@@ -48,6 +48,12 @@ def _axes(dim, ndim, op):
     return (_dim(dim, ndim, op),) if ndim else None
 
 
+def _reduce_dims(tensor, dim, keepdim, axis, keepdims, op):
+    """``(axes, keepdim)`` of a reduction: NumPy's spellings taken, ``dim`` checked against ``tensor``."""
+    dim, keepdim = _aliases(dim, keepdim, axis, keepdims, op)
+    return _axes(dim, tensor.ndim, op), keepdim
+
+
 def _shape_arg(args, op):
     """Shapes given as ints (``reshape(2, 3)``) or as one sequence (``reshape((2, 3))``)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -93,3 +99,34 @@ def _index_arg(index, tensor):
             item = tensor._backend().asarray(item)
         converted.append(item)
     return tuple(converted) if isinstance(index, tuple) else converted[0]
+
+
+def _checked_grad(tensor, grad):
+    """``tensor.grad = grad``: None, or a Tensor of the tensor's shape, dtype and device."""
+    if grad is None:
+        return None
+    if not isinstance(grad, Tensor):
+        raise TypeError(f"grad: expected a Tensor or None, got {type(grad).__name__}")
+    if grad.shape != tensor.shape:
+        raise RuntimeError(
+            f"grad: assigned grad has shape {grad.shape}, but the tensor has shape {tensor.shape}"
+        )
+    if grad.dtype != tensor.dtype or grad.device != tensor.device:
+        raise RuntimeError(
+            f"grad: assigned grad is a {grad.dtype} tensor on {grad.device}, but the tensor is "
+            f"{tensor.dtype} on {tensor.device}; they must match"
+        )
+    return grad
+
+
+def _checked_requires_grad(tensor, requires_grad):
+    """``requires_grad_``'s flag, if it may be set: only floating tensors, and only on leaves."""
+    if requires_grad and tensor.dtype.kind != "f":
+        raise RuntimeError(
+            f"requires_grad_: only tensors of floating point dtype can require gradients, got {tensor.dtype}"
+        )
+    if not requires_grad and tensor._ctx is not None:
+        raise RuntimeError(
+            "requires_grad_: you can only change requires_grad flags of leaf tensors; use detach()"
+        )
+    return bool(requires_grad)

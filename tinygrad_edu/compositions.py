@@ -9,12 +9,12 @@ import numpy as np
 
 from . import backend as _backends
 from . import dtypes
-from .arguments import _axes, _dim
+from .arguments import _axes, _check_reshape, _dim, _shape_arg
 from .dtypes import _floating, _promoted, _require_float, _same_float_dtype
 from .ops.binary import Where
-from .ops.elementwise import Cast, ToDevice
+from .ops.elementwise import Cast, Clamp, Gelu, ToDevice
 from .ops.linalg import MatMul
-from .ops.movement import Expand, Gather, Permute, Repeat
+from .ops.movement import Expand, Gather, Permute, Repeat, Reshape, SumTo
 from .ops.reduce import Amax, Amin, CumSum
 from .tensor import Tensor, ValuesIndices
 
@@ -43,7 +43,7 @@ def where(condition, input, other):
 # ---- conversion --------------------------------------------------------------------------------------
 
 
-def converted(tensor, args, dtype, device):
+def to(tensor, args, dtype, device):
     """``tensor.to(*args, dtype=, device=)``: ``ToDevice`` and/or ``Cast`` (integers carry no gradient)."""
     for arg in args:
         if isinstance(arg, Tensor):
@@ -83,7 +83,7 @@ def view_as_dtype(tensor, dtype):
 # ---- products ----------------------------------------------------------------------------------------
 
 
-def matrix_product(tensor, other):
+def matmul(tensor, other):
     """``numpy.matmul``'s rules on ``MatMul`` (batches of matrices): a 1-D operand is lifted to a
     matrix, and the lifted dim dropped from the result."""
     other = tensor._like(other)
@@ -110,25 +110,35 @@ def fixed_rank_product(tensor, other, ndim, op, what):
     other = tensor._like(other)
     if tensor.ndim != ndim or other.ndim != ndim:
         raise RuntimeError(f"{op}: expected two {what}, got shapes {tensor.shape} and {other.shape}")
-    return matrix_product(tensor, other)
+    return matmul(tensor, other)
 
 
 # ---- elementwise -------------------------------------------------------------------------------------
 
 
-def gelu_tanh(x):
-    """GELU's tanh formula (Hendrycks & Gimpel 2016): x · (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2."""
+def gelu(x, approximate):
+    """x · Φ(x) by the ``Gelu`` op, or by the tanh formula of Hendrycks & Gimpel (2016):
+    x · (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    if approximate == "none":
+        return Gelu.apply(x)
     inner = (x + x * x * x * 0.044715) * float(np.sqrt(2 / np.pi))
     return x * (inner.tanh() + 1) * 0.5
 
 
-def clamp_between_tensors(tensor, min, max):
-    """``clamp`` with a tensor bound: ``maximum`` with ``min``, then ``minimum`` with ``max``."""
+def clamp(tensor, min, max):
+    """The ``Clamp`` op between numbers; with a tensor bound, ``maximum`` with ``min``, then ``minimum``
+    with ``max``."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        return Clamp.apply(tensor, min, max)
     out = tensor if min is None else tensor.maximum(tensor._like(min))
     return out if max is None else out.minimum(tensor._like(max))
 
 
-def close_elements(tensor, other, rtol, atol, equal_nan):
+def isclose(tensor, other, rtol, atol, equal_nan):
     """Where |tensor − other| ≤ atol + rtol · |other|, as a bool tensor (no gradient)."""
     other = tensor._like(other)
     if type(other._data) is not type(tensor._data):
@@ -137,7 +147,7 @@ def close_elements(tensor, other, rtol, atol, equal_nan):
     return Tensor._make(tensor._backend().asarray(close))
 
 
-def same_elements(tensor, other):
+def equal(tensor, other):
     """True when both tensors have the same shape and elements."""
     other = tensor._like(other)
     return tensor.shape == other.shape and bool((tensor._data == other.data).all())
@@ -146,7 +156,7 @@ def same_elements(tensor, other):
 # ---- reductions --------------------------------------------------------------------------------------
 
 
-def variance(tensor, dim, unbiased, keepdim, correction):
+def var(tensor, dim, keepdim, unbiased, correction):
     """Σ (x − mean)² / (n − correction) over ``dim`` (correction 1 by default, as PyTorch)."""
     _require_float(tensor, "var")
     if isinstance(unbiased, (int, tuple)) and not isinstance(unbiased, bool):  # var(dim, unbiased)
@@ -159,7 +169,12 @@ def variance(tensor, dim, unbiased, keepdim, correction):
     return (centered * centered).sum(axes, keepdim=keepdim) / max(count - correction, 0)
 
 
-def p_norm(tensor, p, dim, keepdim):
+def std(tensor, dim, keepdim, unbiased, correction):
+    """√var; where the input is constant (var = 0) the gradient is 0, as PyTorch's, not ∞ · 0 = NaN."""
+    return zero_safe_root(var(tensor, dim, keepdim, unbiased, correction), 2)
+
+
+def norm(tensor, p, dim, keepdim):
     """The p-norm (Σ |x|^p)^(1/p) over ``dim``; 2 / "fro", 1, ±inf and 0 by their own formulas."""
     x = _floating(tensor)
     if p in ("fro", 2):
@@ -226,7 +241,7 @@ def truth_reduce(tensor, dim, keepdim, name):
     return Tensor._make(tensor._backend().asarray(getattr(tensor._data, name)(axis=axes, keepdims=keepdim)))
 
 
-def running_sum(tensor, dim, dtype):
+def cumsum(tensor, dim, dtype):
     """``CumSum`` along ``dim``; integers and bools sum as int64, as in PyTorch."""
     if dim is None:
         raise TypeError("cumsum: missing the dim to sum along (cumsum(dim))")
@@ -242,7 +257,7 @@ def running_sum(tensor, dim, dtype):
 # ---- sorting -----------------------------------------------------------------------------------------
 
 
-def stable_argsort(tensor, dim, descending):
+def argsort(tensor, dim, descending):
     """The indices of a stable sort along ``dim`` (no gradient: indices are integers)."""
     d = _dim(dim, tensor.ndim, "argsort")
     xp = tensor._backend()
@@ -256,15 +271,15 @@ def stable_argsort(tensor, dim, descending):
     return Tensor._make(xp.astype(xp.argsort(keys, axis=d, kind="stable"), dtypes.int64))
 
 
-def sorted_with_indices(tensor, dim, descending):
+def sort(tensor, dim, descending):
     """``(values, indices)``; the values are ``tensor.gather(dim, indices)``, so the gradient (and the
     second derivative) flows back to each element's original place."""
-    indices = stable_argsort(tensor, dim, descending)
+    indices = argsort(tensor, dim, descending)
     values = tensor.gather(dim, indices) if tensor.ndim else tensor.clone()
     return ValuesIndices(values, indices)
 
 
-def top_k(tensor, k, dim, largest):
+def topk(tensor, k, dim, largest):
     """The first ``k`` of a (descending, when ``largest``) sort along ``dim``."""
     d = _dim(dim, tensor.ndim, "topk")
     size = tensor.shape[d] if tensor.ndim else 1
@@ -274,7 +289,7 @@ def top_k(tensor, k, dim, largest):
         raise RuntimeError(
             f"topk: k={k} is out of range for dim {dim} of size {size} (tensor of shape {tensor.shape})"
         )
-    indices = stable_argsort(tensor, d, largest)
+    indices = argsort(tensor, d, largest)
     if tensor.ndim:
         indices = Tensor._make(indices._data[(slice(None),) * d + (slice(0, k),)])
         return ValuesIndices(tensor.gather(d, indices), indices)
@@ -284,7 +299,38 @@ def top_k(tensor, k, dim, largest):
 # ---- shape -------------------------------------------------------------------------------------------
 
 
-def flattened(tensor, start_dim, end_dim):
+def view(tensor, shape):
+    """``view(*shape)``: ``Reshape``; given one dtype, the same bytes read as it (``view_as_dtype``)."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
+        return view_as_dtype(tensor, shape[0])
+    return Reshape.apply(tensor, _check_reshape(tensor, _shape_arg(shape, "view"), "view"))
+
+
+def unflatten(tensor, dim, sizes):
+    """``reshape`` with dim ``dim`` split into ``sizes``."""
+    d = _dim(dim, tensor.ndim, "unflatten")
+    return tensor.reshape(tensor.shape[:d] + tuple(sizes) + tensor.shape[d + 1 :])
+
+
+def unsqueeze(tensor, dim):
+    """``reshape`` with a dim of size 1 inserted at ``dim``."""
+    d = _dim(dim, tensor.ndim + 1, "unsqueeze")
+    return tensor.reshape(tensor.shape[:d] + (1,) + tensor.shape[d:])
+
+
+def t(tensor):
+    """``transpose(0, 1)`` of a matrix; a 0-D or 1-D tensor as it is."""
+    if tensor.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got {tensor.ndim}")
+    return tensor if tensor.ndim < 2 else tensor.transpose(0, 1)
+
+
+def sum_to_size(tensor, shape):
+    """``SumTo``: broadcast dims summed away (the inverse of ``expand``)."""
+    return tensor if shape == tensor.shape else SumTo.apply(tensor, shape)
+
+
+def flatten(tensor, start_dim, end_dim):
     """``reshape`` with dims ``start_dim`` .. ``end_dim`` merged into one."""
     if tensor.ndim == 0:
         return tensor.reshape(1)
@@ -298,14 +344,14 @@ def flattened(tensor, start_dim, end_dim):
     return tensor.reshape(shape[:start] + (merged,) + shape[end + 1 :])
 
 
-def squeezed(tensor, dim):
+def squeeze(tensor, dim):
     """``reshape`` without the size-1 dims (only those in ``dim``, when given)."""
     axes = range(tensor.ndim) if dim is None else _axes(dim, tensor.ndim, "squeeze")
     shape = tuple(n for i, n in enumerate(tensor.shape) if not (i in axes and n == 1))
     return tensor if shape == tensor.shape else tensor.reshape(shape)
 
 
-def transposed(tensor, dim0, dim1):
+def transpose(tensor, dim0, dim1):
     """``permute`` with two dims swapped (a 0-d tensor accepts dims 0 and -1, as in PyTorch)."""
     order = list(range(tensor.ndim))
     a, b = _dim(dim0, tensor.ndim, "transpose"), _dim(dim1, tensor.ndim, "transpose")
@@ -314,7 +360,7 @@ def transposed(tensor, dim0, dim1):
     return tensor.permute(*order)
 
 
-def permuted(tensor, dims):
+def permute(tensor, dims):
     """``Permute``, after checking that ``dims`` is a permutation of the tensor's dims."""
     order = tuple(_dim(d, tensor.ndim, "permute") for d in dims)
     if sorted(order) != list(range(tensor.ndim)):
@@ -324,17 +370,17 @@ def permuted(tensor, dims):
     return Permute.apply(tensor, order)
 
 
-def expanded(tensor, sizes):
+def expand(tensor, sizes):
     """``broadcast_to`` with -1 meaning "keep this dim"."""
     lead = len(sizes) - tensor.ndim
     if lead < 0:
         raise RuntimeError(
             f"expand: the number of sizes {sizes} must be at least the tensor's dims {tensor.shape}"
         )
-    return broadcast(tensor, tuple(tensor.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes)))
+    return broadcast_to(tensor, tuple(tensor.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes)))
 
 
-def broadcast(tensor, shape):
+def broadcast_to(tensor, shape):
     """``Expand`` to ``shape``, after checking NumPy's broadcasting rules allow it."""
     try:
         np.broadcast_shapes(tensor.shape, shape)
@@ -345,7 +391,7 @@ def broadcast(tensor, shape):
     return tensor if shape == tensor.shape else Expand.apply(tensor, shape)
 
 
-def repeated(tensor, repeats):
+def repeat(tensor, repeats):
     """``Repeat``, after checking there is a count for every dim."""
     if len(repeats) < tensor.ndim:
         raise RuntimeError(
@@ -355,7 +401,7 @@ def repeated(tensor, repeats):
     return Repeat.apply(tensor, repeats)
 
 
-def checked_gather(tensor, dim, index):
+def gather(tensor, dim, index):
     """``Gather`` along ``dim``, after PyTorch's checks (an index smaller than the input outside
     ``dim`` reads the matching corner of the input; negative indices count from the end)."""
     d = _dim(dim, tensor.ndim, "gather")
@@ -380,7 +426,7 @@ def checked_gather(tensor, dim, index):
     return Gather.apply(x, d, index.data % tensor.shape[d] if tensor.shape[d] else index.data)
 
 
-def chunks_of(tensor, chunks, dim):
+def chunk(tensor, chunks, dim):
     """``split`` into pieces of ⌈n / chunks⌉ along ``dim``."""
     d = _dim(dim, tensor.ndim, "chunk")
     size = -(-tensor.shape[d] // chunks) if chunks > 0 else 0
@@ -388,10 +434,10 @@ def chunks_of(tensor, chunks, dim):
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
         size = 1
-    return pieces(tensor, size, d)
+    return split(tensor, size, d)
 
 
-def pieces(tensor, split_size_or_sections, dim):
+def split(tensor, split_size_or_sections, dim):
     """Slices (``Index``) along ``dim``, of one size or of the listed sizes."""
     d = _dim(dim, tensor.ndim, "split")
     n = tensor.shape[d]
@@ -410,7 +456,7 @@ def pieces(tensor, split_size_or_sections, dim):
     return tuple(pieces)
 
 
-def slices(tensor, dim):
+def unbind(tensor, dim):
     """The slices (``Index``) along ``dim``, each without that dim."""
     d = _dim(dim, tensor.ndim, "unbind")
     lead = (slice(None),) * d

@@ -3,6 +3,8 @@ array; NumPy's ufuncs and CuPy's array interface see a tensor's values."""
 
 import reprlib
 
+import numpy as np
+
 from . import backend as _backends
 from . import dtypes
 from .arguments import _plain
@@ -48,6 +50,53 @@ def data_array(value):
         )
     dtypes.check_supported(value.dtype, "data")
     return value
+
+
+def tensor_repr(tensor):
+    """``tensor([1., 2.], shape=(2,), dtype=float32, device='cpu', grad_fn=<MulBackward>)``."""
+    values = tensor._backend().to_numpy(tensor._data)
+    body = np.array2string(values, separator=", ", prefix="tensor(", threshold=100, edgeitems=3)
+    extras = [f"shape={tensor.shape}", f"dtype={tensor.dtype}", f"device='{tensor.device}'"]
+    if tensor._ctx is not None:
+        extras.append(f"grad_fn={tensor._ctx!r}")
+    elif tensor._requires_grad:
+        extras.append("requires_grad=True")
+    return f"tensor({body}, {', '.join(extras)})"
+
+
+def host_array(tensor, op):
+    """``numpy()``: the data as a NumPy array (shared on "cpu"; a host copy for "cuda")."""
+    if tensor._requires_grad:
+        raise RuntimeError(
+            f"{op}: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()"
+        )
+    return tensor._backend().to_numpy(tensor._data)
+
+
+def single_value(tensor, op):
+    """The one element of ``tensor`` as a Python number (``item``, ``bool``, ``index``), or PyTorch's
+    error."""
+    if op == "index" and tensor.dtype.kind not in "iub":
+        raise TypeError(
+            f"only integer tensors of a single element can be used as an index, got {tensor.dtype}"
+        )
+    size = tensor._data.size
+    if size == 1:
+        value = tensor._data.item()
+        return int(value) if op == "index" else value
+    if op == "bool":
+        raise RuntimeError(f"Boolean value of Tensor with {size} values is ambiguous (use .any() or .all())")
+    raise RuntimeError(
+        f"{op}: a Tensor with {size} elements (shape {tensor.shape}) cannot be converted to a Python scalar"
+    )
+
+
+def cuda_array_interface(tensor):
+    """CuPy's view of a "cuda" tensor's data (so ``cupy_array += tensor`` works, as on the CPU)."""
+    try:
+        return tensor._data.__cuda_array_interface__
+    except AttributeError:
+        raise AttributeError("__cuda_array_interface__: only for tensors on a CuPy device") from None
 
 
 # NumPy ufuncs (by name) that are Tensor operators: (method when the tensor is on the left, on the right).

@@ -86,9 +86,10 @@ def _floating(tensor):
 
 
 def _require_float(tensor, op):
-    """A RuntimeError naming ``op`` unless ``tensor`` holds floating-point values."""
+    """``tensor``, or a RuntimeError naming ``op`` unless it holds floating-point values."""
     if tensor._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: input dtype should be floating point, got {tensor.dtype}")
+    return tensor
 
 
 def _promoted(a, b):

@@ -1,9 +1,9 @@
 """Top-level function forms of Tensor methods, with PyTorch's names: ``tg.exp(x)``, ``tg.sum(x, 1)``.
 
 Where the function and the method take the same arguments, the function *is* the method
-(``tg.exp = Tensor.exp``, so ``tg.exp(x)`` is ``x.exp()``) and shares its documentation; like
-PyTorch's, these functions take tensors, not lists (``tg.exp([1.0])`` is a TypeError). The
-functions below with bodies of their own are those with no method of the same signature.
+(``tg.exp = Tensor.exp``, so ``tg.exp(x)`` is ``x.exp()``); the string under each alias is its entry
+in the API reference. Like PyTorch's, these functions take tensors, not lists (``tg.exp([1.0])`` is
+a TypeError). The functions with bodies of their own are those with no method of their signature.
 """
 
 import builtins
@@ -17,99 +17,185 @@ from .tensor import Tensor
 
 # elementwise math and activations
 exp = Tensor.exp
+"""eˣ, elementwise (``Tensor.exp``)."""
 log = Tensor.log
+"""The natural logarithm (``Tensor.log``)."""
 log2 = Tensor.log2
+"""Log₂ x (``Tensor.log2``)."""
 log10 = Tensor.log10
+"""Log₁₀ x (``Tensor.log10``)."""
 log1p = Tensor.log1p
+"""Ln(1 + x) (``Tensor.log1p``)."""
 expm1 = Tensor.expm1
+"""E^x − 1 (``Tensor.expm1``)."""
 sqrt = Tensor.sqrt
+"""√x, elementwise (``Tensor.sqrt``)."""
 rsqrt = Tensor.rsqrt
+"""1/√x, elementwise (``Tensor.rsqrt``)."""
 sin = Tensor.sin
+"""The sine (``Tensor.sin``)."""
 cos = Tensor.cos
+"""The cosine (``Tensor.cos``)."""
 tanh = Tensor.tanh
+"""The hyperbolic tangent (``Tensor.tanh``)."""
 sigmoid = Tensor.sigmoid
+"""The logistic sigmoid (``Tensor.sigmoid``)."""
 erf = Tensor.erf
+"""The error function (its gradient is 2/√π · e^(−x²))."""
 relu = Tensor.relu
+"""max(x, 0), elementwise (``Tensor.relu``)."""
 leaky_relu = Tensor.leaky_relu
+"""Leaky ReLU (``Tensor.leaky_relu``)."""
 elu = Tensor.elu
+"""The ELU activation (``Tensor.elu``)."""
 gelu = Tensor.gelu
+"""The GELU activation (``Tensor.gelu``)."""
 softplus = Tensor.softplus
+"""Log(1 + e^{βx})/β (``Tensor.softplus``)."""
 abs = Tensor.abs
+"""|x|, elementwise (``Tensor.abs``)."""
 sign = Tensor.sign
+"""The sign of x (``Tensor.sign``)."""
 reciprocal = Tensor.reciprocal
+"""1/x, elementwise (``Tensor.reciprocal``)."""
 square = Tensor.square
+"""x², elementwise (``Tensor.square``)."""
 neg = Tensor.neg
+"""−x, elementwise (``Tensor.neg``)."""
 clamp = Tensor.clamp
+"""X limited to [min, max] (``Tensor.clamp``)."""
 clip = Tensor.clip
+"""X limited to [min, max] (``Tensor.clip``)."""
 isnan = Tensor.isnan
+"""Where x is NaN (``Tensor.isnan``)."""
 isfinite = Tensor.isfinite
+"""Where x is finite (``Tensor.isfinite``)."""
 clone = Tensor.clone
+"""A differentiable copy (``Tensor.clone``)."""
 numel = Tensor.numel
+"""The number of elements (``Tensor.numel``)."""
 
 # arithmetic and products
 add = Tensor.add
+"""Input + alpha · other (``Tensor.add``)."""
 sub = Tensor.sub
+"""Input − alpha · other (``Tensor.sub``)."""
 mul = Tensor.mul
+"""Input · other (``Tensor.mul``)."""
 div = Tensor.div
+"""Input / other (``Tensor.div``)."""
 pow = Tensor.pow
+"""Input ** exponent (``Tensor.pow``)."""
 maximum = Tensor.maximum
+"""The elementwise maximum (``Tensor.maximum``)."""
 minimum = Tensor.minimum
+"""The elementwise minimum (``Tensor.minimum``)."""
 matmul = Tensor.matmul
+"""The matrix product (numpy.matmul's rules) (``Tensor.matmul``)."""
 mm = Tensor.mm
+"""The product of two matrices (``Tensor.mm``)."""
 bmm = Tensor.bmm
+"""The product of two batches of matrices (``Tensor.bmm``)."""
 dot = Tensor.dot
+"""The inner product of two vectors (``Tensor.dot``)."""
 
 # reductions
 sum = Tensor.sum
+"""The sum over dim (``Tensor.sum``)."""
 mean = Tensor.mean
+"""The mean over dim (``Tensor.mean``)."""
 var = Tensor.var
+"""The variance over dim (``Tensor.var``)."""
 std = Tensor.std
+"""The standard deviation over dim (``Tensor.std``)."""
 max = Tensor.max
+"""The maximum (values and indices with dim) (``Tensor.max``)."""
 min = Tensor.min
+"""The minimum (values and indices with dim) (``Tensor.min``)."""
 amax = Tensor.amax
+"""The maximum over dim (``Tensor.amax``)."""
 amin = Tensor.amin
+"""The minimum over dim (``Tensor.amin``)."""
 prod = Tensor.prod
+"""The product over dim (``Tensor.prod``)."""
 logsumexp = Tensor.logsumexp
+"""Log Σ e^x over dim, stably (``Tensor.logsumexp``)."""
 norm = Tensor.norm
+"""The p-norm over dim (``Tensor.norm``)."""
 argmax = Tensor.argmax
+"""The index of the maximum (``Tensor.argmax``)."""
 argmin = Tensor.argmin
+"""The index of the minimum (``Tensor.argmin``)."""
 all = Tensor.all
+"""Whether all elements are non-zero (``Tensor.all``)."""
 any = Tensor.any
+"""Whether any element is non-zero (``Tensor.any``)."""
 cumsum = Tensor.cumsum
+"""The running sum along dim (``Tensor.cumsum``)."""
 softmax = Tensor.softmax
+"""The softmax along dim (``Tensor.softmax``)."""
 log_softmax = Tensor.log_softmax
+"""The log-softmax along dim (``Tensor.log_softmax``)."""
 sort = Tensor.sort
+"""``(values, indices)`` sorted along dim (``Tensor.sort``)."""
 argsort = Tensor.argsort
+"""The indices that sort input along dim (``Tensor.argsort``)."""
 topk = Tensor.topk
+"""``(values, indices)`` of the k largest (or smallest) elements along dim (``Tensor.topk``)."""
 
 # shape
 reshape = Tensor.reshape
+"""Input in a new shape (``Tensor.reshape``)."""
 flatten = Tensor.flatten
+"""Input with dims start_dim..end_dim merged (``Tensor.flatten``)."""
 squeeze = Tensor.squeeze
+"""Input without its size-1 dims (``Tensor.squeeze``)."""
 unsqueeze = Tensor.unsqueeze
+"""Input with a size-1 dim inserted (``Tensor.unsqueeze``)."""
 transpose = Tensor.transpose
+"""Input with two dims swapped (``Tensor.transpose``)."""
 t = Tensor.t
+"""The matrix transpose (``Tensor.t``)."""
 permute = Tensor.permute
+"""Input with its dims reordered (``Tensor.permute``)."""
 broadcast_to = Tensor.broadcast_to
+"""Input broadcast to shape (``Tensor.broadcast_to``)."""
 flip = Tensor.flip
+"""Input reversed along dims (``Tensor.flip``)."""
 gather = Tensor.gather
+"""Values picked along dim by index (``Tensor.gather``)."""
 chunk = Tensor.chunk
+"""Input split into chunks pieces (``Tensor.chunk``)."""
 split = Tensor.split
+"""Input split into pieces of given sizes (``Tensor.split``)."""
 unbind = Tensor.unbind
+"""The slices along dim (``Tensor.unbind``)."""
 
 # comparisons and logic
 eq = Tensor.eq
+"""Elementwise == (``Tensor.eq``)."""
 ne = Tensor.ne
+"""Elementwise != (``Tensor.ne``)."""
 lt = Tensor.lt
+"""Elementwise < (``Tensor.lt``)."""
 le = Tensor.le
+"""Elementwise <= (``Tensor.le``)."""
 gt = Tensor.gt
+"""Elementwise > (``Tensor.gt``)."""
 ge = Tensor.ge
+"""Elementwise >= (``Tensor.ge``)."""
 isclose = Tensor.isclose
+"""Where input and other are close (``Tensor.isclose``)."""
 allclose = Tensor.allclose
+"""Whether all elements are close (``Tensor.allclose``)."""
 equal = Tensor.equal
+"""Whether shapes and elements are equal (``Tensor.equal``)."""
 logical_not = Tensor.logical_not
+"""Elementwise not (``Tensor.logical_not``)."""
 logical_and = Tensor.logical_and
+"""Elementwise and (``Tensor.logical_and``)."""
 logical_or = Tensor.logical_or
+"""Elementwise or (``Tensor.logical_or``)."""
 
 
 def cat(tensors, dim=0):

@@ -68,3 +68,10 @@ def _compare(tensor, other, name):
             f"{name}: {error} (shapes {tensor.shape} and {getattr(other, 'shape', ())})"
         ) from None
     return Tensor._make(tensor._backend().asarray(result))
+
+
+def _invert(tensor):
+    """``~tensor``: bitwise not of bool and integer tensors (no gradient)."""
+    if tensor.dtype.kind not in "biu":
+        raise TypeError(f"~: bitwise not is only defined for bool and integer tensors, got {tensor.dtype}")
+    return Tensor._make(tensor._backend().asarray(~tensor._data))  # 0-d: NumPy gives a scalar

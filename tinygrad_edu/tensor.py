@@ -14,8 +14,6 @@ import collections
 import math
 import operator
 
-import numpy as np
-
 from . import backend as _backend_module
 from . import dtypes
 from .dtypes import _floating, _promoted, _require_float, _same_float_dtype  # noqa: F401  (nn.functional)
@@ -23,8 +21,20 @@ from .hooks import RemovableHandle
 
 _BY_ARRAY_TYPE = _backend_module._BY_ARRAY_TYPE  # read directly: every op asks for its backend
 _new = object.__new__
+# Every Tensor holds these; _make gives each its first value (adding one is an edit there and here).
+_STATE = ("_ctx", "_data", "_grad", "_hooks", "_requires_grad", "_retains_grad", "_version_cell")
 ValuesIndices = collections.namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "``(values, indices)`` of max/min/sort/topk along a dim, as PyTorch's named tuples."
+
+
+def _conversion(name, target, doc):
+    """The method ``Tensor.<name>``: ``t.to(target)`` (a dtype or a device)."""
+
+    def convert(self):
+        return self.to(target)
+
+    convert.__name__, convert.__qualname__, convert.__doc__ = name, f"Tensor.{name}", doc
+    return convert
 
 
 class Tensor:
@@ -49,39 +59,33 @@ class Tensor:
     tensor([2., 4., 6.], shape=(3,), dtype=float32, device='cpu')
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_ctx",
-        "_data",
-        "_grad",
-        "_hooks",
-        "_requires_grad",
-        "_retains_grad",
-        "_version_cell",
-    )
+    __slots__ = ("__weakref__", *_STATE)
     __hash__ = object.__hash__  # tensors are dict keys by identity (== is elementwise)
     __array_priority__ = 1000  # cupy_array * tensor calls Tensor.__rmul__ (NumPy: see __array_ufunc__)
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
-        self._fill(to_array(data, dtype, device))
+        self._adopt(Tensor._make(conversion.to_array(data, dtype, device)))
         if requires_grad:
             self.requires_grad_(True)
 
-    def _fill(self, data, requires_grad=False, ctx=None, version_cell=None):
-        """Set every slot: the one place that lists them (``__init__``, ``_make``, ``Parameter``)."""
-        self._data = data
-        self._requires_grad = requires_grad
-        self._ctx = ctx  # the op that made this tensor (None for a leaf)
-        self._grad = None
-        self._version_cell = [0] if version_cell is None else version_cell  # shared with views
-        self._hooks = None
-        self._retains_grad = False
-        return self
-
     @staticmethod
     def _make(data, requires_grad=False, ctx=None, version_cell=None):
-        """Wrap a backend array without copying or checks (the fast path every op uses)."""
-        return _new(Tensor)._fill(data, requires_grad, ctx, version_cell)
+        """Wrap a backend array without copying or checks (the fast path every op uses). The one
+        place that gives each slot its first value (``__init__`` and ``Parameter`` ``_adopt`` them)."""
+        t = _new(Tensor)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._ctx = ctx  # the op that made this tensor (None for a leaf)
+        t._grad = None
+        t._version_cell = [0] if version_cell is None else version_cell  # shared with views
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    def _adopt(self, made):
+        """Take every slot's value from ``made`` (a tensor from ``_make``)."""
+        for name in _STATE:
+            setattr(self, name, getattr(made, name))
 
     def _backend(self):
         """The array namespace holding this tensor's data."""
@@ -94,7 +98,7 @@ class Tensor:
     # ---- attributes --------------------------------------------------------------------------------
 
     def _set_data(self, value):
-        self._data = data_array(value)
+        self._data = conversion.data_array(value)
 
     # The backend array; ``t.data = other`` shares other's array. Read through attrgetter (C code):
     # every op reads it.
@@ -102,53 +106,24 @@ class Tensor:
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         """NumPy's ufuncs on tensors: operators stay Tensor operators (``conversion.array_ufunc``)."""
-        return array_ufunc(ufunc, method, inputs, out, kwargs)
+        return conversion.array_ufunc(ufunc, method, inputs, out, kwargs)
 
-    @property
-    def __cuda_array_interface__(self):
-        """CuPy's view of a "cuda" tensor's data (so ``cupy_array += tensor`` works, as on the CPU)."""
-        try:
-            return self._data.__cuda_array_interface__
-        except AttributeError:
-            raise AttributeError("__cuda_array_interface__: only for tensors on a CuPy device") from None
+    __cuda_array_interface__ = property(lambda self: conversion.cuda_array_interface(self))
 
     shape = property(lambda self: self._data.shape, doc="The size of each dimension, as a tuple.")
     ndim = property(lambda self: self._data.ndim, doc="The number of dimensions.")
-    dtype = property(
-        lambda self: self._data.dtype, doc="The element type (a NumPy dtype, e.g. ``tg.float32``)."
-    )
+    dtype = property(lambda self: self._data.dtype, doc="The element type (a NumPy dtype).")
+    device = property(lambda self: _backend_module.device(self._backend().name), doc="Where the data is.")
     is_leaf = property(lambda self: self._ctx is None, doc="True for tensors not made by a recorded op.")
-    retains_grad = property(
-        lambda self: self._retains_grad, doc="True after ``retain_grad()`` on a non-leaf."
-    )
+    retains_grad = property(lambda self: self._retains_grad, doc="Whether retain_grad() was called.")
     _version = property(lambda self: self._version_cell[0], doc="How many in-place changes the data had.")
-    T = property(
-        lambda self: self.permute(*range(self.ndim - 1, -1, -1)), doc="The dims reversed (transpose)."
-    )
+    T = property(lambda self: self.permute(*range(self.ndim - 1, -1, -1)), doc="The dims reversed.")
     mT = property(lambda self: self.transpose(-2, -1), doc="The transpose of the last two dims.")
 
-    @property
-    def device(self):
-        """Where the data lives: ``"cpu"`` (NumPy) or ``"cuda"`` (CuPy)."""
-        return _backend_module.device(self._backend().name)
+    def _set_grad(self, value):
+        self._grad = _checked_grad(self, value)
 
-    @property
-    def requires_grad(self):
-        """Whether gradients are computed for this tensor."""
-        return self._requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, value):
-        self.requires_grad_(value)
-
-    @property
-    def grad(self):
-        """The accumulated gradient (a Tensor), or None before any backward."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
-        self._grad = checked_grad(self, value)
+    grad = property(operator.attrgetter("_grad"), _set_grad, doc="The accumulated gradient, or None.")
 
     @property
     def grad_fn(self):
@@ -185,11 +160,7 @@ class Tensor:
 
     def numpy(self):
         """The data as a NumPy array (shared on "cpu"; a host copy for "cuda")."""
-        if self._requires_grad:
-            raise RuntimeError(
-                "numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()"
-            )
-        return self._backend().to_numpy(self._data)
+        return conversion.host_array(self, "numpy")
 
     def __array__(self, dtype=None, copy=None):
         array = self._backend().to_numpy(self._data)
@@ -197,12 +168,7 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"item: a Tensor with {self._data.size} elements (shape {self.shape}) cannot be converted "
-                "to a Python scalar"
-            )
-        return self._data.item()
+        return conversion.single_value(self, "item")
 
     def tolist(self):
         """The data as (nested) Python lists."""
@@ -212,61 +178,25 @@ class Tensor:
         """``f"{loss:.4f}"``: a 0-d tensor formats its number; other tensors format as their repr."""
         return self.item().__format__(format_spec) if self.ndim == 0 else object.__format__(self, format_spec)
 
-    def __float__(self):
-        return float(self.item())
+    __float__ = lambda self: float(self.item())
+    __int__ = lambda self: int(self.item())
 
-    def __int__(self):
-        return int(self.item())
+    __index__ = lambda self: conversion.single_value(self, "index")
 
-    def __index__(self):
-        if self.dtype.kind not in "iub":
-            raise TypeError(
-                f"only integer tensors of a single element can be used as an index, got {self.dtype}"
-            )
-        return int(self.item())
-
-    def __bool__(self):
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {self._data.size} values is ambiguous (use .any() or .all())"
-            )
-        return bool(self.item())
+    __bool__ = lambda self: bool(conversion.single_value(self, "bool"))
 
     def to(self, *args, dtype=None, device=None):
         """The tensor on another device and/or with another dtype: ``t.to("cpu")``, ``t.to(tg.float64)``."""
-        return converted(self, args, dtype, device)
+        return compositions.to(self, args, dtype, device)
 
-    def cpu(self):
-        """The tensor on the CPU."""
-        return self.to("cpu")
-
-    def cuda(self):
-        """The tensor on the GPU (needs CuPy)."""
-        return self.to("cuda")
-
-    def float(self):
-        """The tensor as float32."""
-        return self.to(dtypes.float32)
-
-    def double(self):
-        """The tensor as float64."""
-        return self.to(dtypes.float64)
-
-    def half(self):
-        """The tensor as float16."""
-        return self.to(dtypes.float16)
-
-    def long(self):
-        """The tensor as int64."""
-        return self.to(dtypes.int64)
-
-    def int(self):
-        """The tensor as int32."""
-        return self.to(dtypes.int32)
-
-    def bool(self):
-        """The tensor as bool."""
-        return self.to(dtypes.bool)
+    cpu = _conversion("cpu", "cpu", "The tensor on the CPU.")
+    cuda = _conversion("cuda", "cuda", "The tensor on the GPU (needs CuPy).")
+    float = _conversion("float", dtypes.float32, "The tensor as float32.")
+    double = _conversion("double", dtypes.float64, "The tensor as float64.")
+    half = _conversion("half", dtypes.float16, "The tensor as float16.")
+    long = _conversion("long", dtypes.int64, "The tensor as int64.")
+    int = _conversion("int", dtypes.int32, "The tensor as int32.")
+    bool = _conversion("bool", dtypes.bool, "The tensor as bool.")
 
     def type(self, dtype=None):
         """The dtype's name, or the tensor converted to ``dtype``."""
@@ -294,17 +224,12 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         """Start (or stop) recording operations on this tensor for gradients; returns self."""
-        if requires_grad and not dtypes.is_floating(self.dtype):
-            raise RuntimeError(
-                "requires_grad_: only tensors of floating point dtype can require gradients, "
-                f"got {self.dtype}"
-            )
-        if not requires_grad and self._ctx is not None:
-            raise RuntimeError(
-                "requires_grad_: you can only change requires_grad flags of leaf tensors; use detach()"
-            )
-        self._requires_grad = bool(requires_grad)
+        self._requires_grad = _checked_requires_grad(self, requires_grad)
         return self
+
+    requires_grad = property(
+        operator.attrgetter("_requires_grad"), requires_grad_, doc="Record ops for grads?"
+    )
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward."""
@@ -348,62 +273,19 @@ class Tensor:
         """
         engine.backward(self, gradient, bool(retain_graph), create_graph, inputs)
 
-    def __repr__(self):
-        values = self._backend().to_numpy(self._data)
-        body = np.array2string(values, separator=", ", prefix="tensor(", threshold=100, edgeitems=3)
-        extras = [f"shape={self.shape}", f"dtype={self.dtype}", f"device='{self.device}'"]
-        if self._ctx is not None:
-            extras.append(f"grad_fn={self._ctx!r}")
-        elif self._requires_grad:
-            extras.append("requires_grad=True")
-        return f"tensor({body}, {', '.join(extras)})"
+    __repr__ = lambda self: conversion.tensor_repr(self)
 
     # ---- arithmetic ----------------------------------------------------------------------------------
 
-    def __add__(self, other):
-        return _binary(Add, self, other)
-
-    def __radd__(self, other):
-        return _binary(Add, self, other, reflected=True)
-
-    def __sub__(self, other):
-        return _binary(Sub, self, other)
-
-    def __rsub__(self, other):
-        return _binary(Sub, self, other, reflected=True)
-
-    def __mul__(self, other):
-        return _binary(Mul, self, other)
-
-    def __rmul__(self, other):
-        return _binary(Mul, self, other, reflected=True)
-
-    def __truediv__(self, other):
-        return _binary(Div, *_true_division_operands(self, other))
-
-    def __rtruediv__(self, other):
-        return _binary(Div, *_true_division_operands(self, other), reflected=True)
-
-    def __pow__(self, exponent):
-        return _binary(Pow, self, exponent)
-
-    def __rpow__(self, base):
-        return _binary(Pow, self, base, reflected=True)
-
-    def __matmul__(self, other):
-        return matrix_product(self, other)
-
-    def __rmatmul__(self, other):
-        return matrix_product(self._like(other), self)
-
-    def __neg__(self):
-        return Neg.apply(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return Abs.apply(self)
+    __add__ = lambda self, other: _binary(Add, self, other)
+    __radd__ = lambda self, other: _binary(Add, self, other, reflected=True)
+    __sub__ = lambda self, other: _binary(Sub, self, other)
+    __rsub__ = lambda self, other: _binary(Sub, self, other, reflected=True)
+    __rmul__ = lambda self, other: _binary(Mul, self, other, reflected=True)
+    __rtruediv__ = lambda self, other: _binary(Div, *_true_division_operands(self, other), reflected=True)
+    __rpow__ = lambda self, base: _binary(Pow, self, base, reflected=True)
+    __rmatmul__ = lambda self, other: compositions.matmul(self._like(other), self)
+    __pos__ = lambda self: self
 
     def add(self, other, alpha=1):
         """self + alpha · other."""
@@ -415,40 +297,43 @@ class Tensor:
 
     def mul(self, other):
         """self · other, elementwise with broadcasting."""
-        return self * other
+        return _binary(Mul, self, other)
 
     def div(self, other):
-        """self / other (true division)."""
-        return self / other
+        """self / other (true division: integers give float32)."""
+        return _binary(Div, *_true_division_operands(self, other))
 
     def pow(self, exponent):
         """self ** exponent."""
-        return self**exponent
+        return _binary(Pow, self, exponent)
 
     def neg(self):
         """−x, elementwise; derivative −1."""
         return Neg.apply(self)
 
-    divide = true_divide = div
-    multiply = mul
+    __neg__ = negative = neg
+    __truediv__ = divide = true_divide = div
+    __mul__ = multiply = mul
+    __pow__ = pow
     subtract = sub
-    negative = neg
 
     def matmul(self, other):
         """Matrix product with ``numpy.matmul``'s rules: 1-D, 2-D and broadcast batches of matrices."""
-        return matrix_product(self, other)
+        return compositions.matmul(self, other)
+
+    __matmul__ = matmul
 
     def mm(self, other):
         """The product of two matrices (both 2-D)."""
-        return fixed_rank_product(self, other, 2, "mm", "2-D tensors")
+        return compositions.fixed_rank_product(self, other, 2, "mm", "2-D tensors")
 
     def bmm(self, other):
         """The product of two batches of matrices (both 3-D)."""
-        return fixed_rank_product(self, other, 3, "bmm", "3-D tensors")
+        return compositions.fixed_rank_product(self, other, 3, "bmm", "3-D tensors")
 
     def dot(self, other):
         """The inner product of two 1-D tensors."""
-        return fixed_rank_product(self, other, 1, "dot", "1-D tensors")
+        return compositions.fixed_rank_product(self, other, 1, "dot", "1-D tensors")
 
     # ---- comparisons and logic (no gradient) ---------------------------------------------------------
 
@@ -478,21 +363,11 @@ class Tensor:
 
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = eq, ne, lt, le, gt, ge
 
-    def __and__(self, other):
-        return _compare(self, other, "and")
+    __and__ = __rand__ = lambda self, other: _compare(self, other, "and")
+    __or__ = __ror__ = lambda self, other: _compare(self, other, "or")
+    __xor__ = lambda self, other: _compare(self, other, "xor")
 
-    def __or__(self, other):
-        return _compare(self, other, "or")
-
-    def __xor__(self, other):
-        return _compare(self, other, "xor")
-
-    __rand__, __ror__ = __and__, __or__
-
-    def __invert__(self):
-        if self.dtype.kind not in "biu":
-            raise TypeError(f"~: bitwise not is only defined for bool and integer tensors, got {self.dtype}")
-        return Tensor._make(self._backend().asarray(~self._data))  # 0-d: NumPy gives a scalar
+    __invert__ = lambda self: _invert(self)
 
     def logical_not(self):
         """Elementwise not, as a bool tensor."""
@@ -516,7 +391,7 @@ class Tensor:
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """Where |self − other| ≤ atol + rtol · |other| (equal infinities are close), as a bool tensor."""
-        return close_elements(self, other, rtol, atol, equal_nan)
+        return compositions.isclose(self, other, rtol, atol, equal_nan)
 
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
         """True when every element is close to ``other``'s: ``isclose(...).all()`` as a Python bool."""
@@ -524,7 +399,7 @@ class Tensor:
 
     def equal(self, other):
         """True when both tensors have the same shape and elements."""
-        return same_elements(self, other)
+        return compositions.equal(self, other)
 
     # ---- elementwise math -----------------------------------------------------------------------------
 
@@ -594,9 +469,7 @@ class Tensor:
 
     def gelu(self, approximate="none"):
         """x · Φ(x) (``approximate="tanh"`` for the tanh formula of Hendrycks & Gimpel 2016)."""
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-        return Gelu.apply(_floating(self)) if approximate == "none" else gelu_tanh(_floating(self))
+        return compositions.gelu(_floating(self), approximate)
 
     def softplus(self, beta=1.0, threshold=20.0):
         """log(1 + e^{βx})/β, linear where βx > threshold."""
@@ -606,7 +479,7 @@ class Tensor:
         """|x|, elementwise; derivative sign(x) (0 at x = 0)."""
         return Abs.apply(self)
 
-    absolute = abs
+    __abs__ = absolute = abs
 
     def sign(self):
         """−1, 0 or 1 by the sign of x."""
@@ -614,11 +487,7 @@ class Tensor:
 
     def clamp(self, min=None, max=None):
         """x limited to [min, max] (either may be None; tensors allowed)."""
-        if min is None and max is None:
-            raise ValueError("clamp: at least one of min and max must be given")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
-            return clamp_between_tensors(self, min, max)
-        return Clamp.apply(self, min, max)
+        return compositions.clamp(self, min, max)
 
     clip = clamp
 
@@ -654,96 +523,82 @@ class Tensor:
 
     def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         """Σ over ``dim`` (an int, a tuple, or None for all)."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "sum")
         x = self if dtype is None else self.to(dtype)
-        return Sum.apply(x, _axes(dim, x.ndim, "sum"), keepdim)
+        return Sum.apply(x, *_reduce_dims(x, dim, keepdim, axis, keepdims, "sum"))
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The average over ``dim``."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "mean")
         _require_float(self, "mean")
-        return Mean.apply(self, _axes(dim, self.ndim, "mean"), keepdim)
+        return Mean.apply(self, *_reduce_dims(self, dim, keepdim, axis, keepdims, "mean"))
 
     def var(self, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
         """The variance over ``dim``, divided by n − correction (1 by default, as PyTorch)."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "var")
-        return variance(self, dim, unbiased, keepdim, correction)
+        return compositions.var(self, *_aliases(dim, keepdim, axis, keepdims, "var"), unbiased, correction)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
         """The standard deviation √var over ``dim`` (gradient 0, not NaN, where var = 0, as PyTorch)."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "std")
-        return zero_safe_root(variance(self, dim, unbiased, keepdim, correction), 2)
+        return compositions.std(self, *_aliases(dim, keepdim, axis, keepdims, "std"), unbiased, correction)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "max")
-        return extreme(self, dim, keepdim, "max")
+        return compositions.extreme(self, *_aliases(dim, keepdim, axis, keepdims, "max"), "max")
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The smallest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``minimum``."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "min")
-        return extreme(self, dim, keepdim, "min")
+        return compositions.extreme(self, *_aliases(dim, keepdim, axis, keepdims, "min"), "min")
 
     def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The maximum over ``dim`` (ties share the gradient evenly)."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "amax")
-        return Amax.apply(self, _axes(dim, self.ndim, "amax"), keepdim)
+        return Amax.apply(self, *_reduce_dims(self, dim, keepdim, axis, keepdims, "amax"))
 
     def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The minimum over ``dim`` (ties share the gradient evenly)."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "amin")
-        return Amin.apply(self, _axes(dim, self.ndim, "amin"), keepdim)
+        return Amin.apply(self, *_reduce_dims(self, dim, keepdim, axis, keepdims, "amin"))
 
     def prod(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The product over ``dim`` (its gradient is exact even with zeros)."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "prod")
-        return Prod.apply(self, _axes(dim, self.ndim, "prod"), keepdim)
+        return Prod.apply(self, *_reduce_dims(self, dim, keepdim, axis, keepdims, "prod"))
 
     def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """log Σ e^x over ``dim``, without overflow."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "logsumexp")
-        return LogSumExp.apply(_floating(self), _axes(dim, self.ndim, "logsumexp"), keepdim)
+        x = _floating(self)
+        return LogSumExp.apply(x, *_reduce_dims(x, dim, keepdim, axis, keepdims, "logsumexp"))
 
     def norm(self, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The p-norm over ``dim`` (2 / "fro", 1, inf, -inf, 0, or any positive p)."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "norm")
-        return p_norm(self, p, dim, keepdim)
+        return compositions.norm(self, p, *_aliases(dim, keepdim, axis, keepdims, "norm"))
 
     def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The index of the largest element (over the flattened tensor when ``dim`` is None)."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "argmax")
-        return arg_reduce(self, dim, keepdim, "argmax")
+        return compositions.arg_reduce(self, *_aliases(dim, keepdim, axis, keepdims, "argmax"), "argmax")
 
     def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The index of the smallest element (over the flattened tensor when ``dim`` is None)."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "argmin")
-        return arg_reduce(self, dim, keepdim, "argmin")
+        return compositions.arg_reduce(self, *_aliases(dim, keepdim, axis, keepdims, "argmin"), "argmin")
 
     def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """True where every element over ``dim`` is non-zero."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "all")
-        return truth_reduce(self, dim, keepdim, "all")
+        return compositions.truth_reduce(self, *_aliases(dim, keepdim, axis, keepdims, "all"), "all")
 
     def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """True where some element over ``dim`` is non-zero."""
-        dim, keepdim = _aliases(dim, keepdim, axis, keepdims, "any")
-        return truth_reduce(self, dim, keepdim, "any")
+        return compositions.truth_reduce(self, *_aliases(dim, keepdim, axis, keepdims, "any"), "any")
 
     def cumsum(self, dim=None, dtype=None, *, axis=None):
         """The running sum along ``dim``: yᵢ = Σ_{j≤i} xⱼ;  dxⱼ = Σ_{i≥j} dyᵢ (integers sum as int64)."""
-        return running_sum(self, _aliases(dim, False, axis, None, "cumsum")[0], dtype)
+        return compositions.cumsum(self, _aliases(dim, False, axis, None, "cumsum")[0], dtype)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         """The indices that sort the elements along ``dim`` (ties keep their order: a stable sort)."""
-        return stable_argsort(self, dim, descending)
+        return compositions.argsort(self, dim, descending)
 
     def sort(self, dim=-1, descending=False, stable=False):
         """``(values, indices)``: the elements sorted along ``dim``, and where each came from."""
-        return sorted_with_indices(self, dim, descending)
+        return compositions.sort(self, dim, descending)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) elements along ``dim``."""
-        return top_k(self, k, dim, largest)
+        return compositions.topk(self, k, dim, largest)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         """Category indices drawn in proportion to the rows of ``self`` (``tg.multinomial``)."""
@@ -761,9 +616,7 @@ class Tensor:
 
     def view(self, *shape):
         """The same elements in a new shape (as ``reshape``); given a dtype, the same bytes as that dtype."""
-        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
-            return view_as_dtype(self, shape[0])
-        return Reshape.apply(self, _check_reshape(self, _shape_arg(shape, "view"), "view"))
+        return compositions.view(self, shape)
 
     def view_as(self, other):
         """A view with the shape of ``other``: ``self.view(other.shape)``."""
@@ -775,41 +628,37 @@ class Tensor:
 
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge dims ``start_dim`` .. ``end_dim`` into one."""
-        return flattened(self, start_dim, end_dim)
+        return compositions.flatten(self, start_dim, end_dim)
 
     def unflatten(self, dim, sizes):
         """Split dim ``dim`` into ``sizes``."""
-        d = _dim(dim, self.ndim, "unflatten")
-        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1 :])
+        return compositions.unflatten(self, dim, sizes)
 
     def squeeze(self, dim=None):
         """Drop dims of size 1 (only ``dim``, when given; a dim of another size is kept)."""
-        return squeezed(self, dim)
+        return compositions.squeeze(self, dim)
 
     def unsqueeze(self, dim):
         """Insert a dim of size 1 at ``dim``."""
-        d = _dim(dim, self.ndim + 1, "unsqueeze")
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+        return compositions.unsqueeze(self, dim)
 
     def transpose(self, dim0, dim1):
         """Swap two dims."""
-        return transposed(self, dim0, dim1)
+        return compositions.transpose(self, dim0, dim1)
 
     swapaxes = swapdims = transpose
 
     def t(self):
         """The transpose of a matrix (a 0-D or 1-D tensor is returned as is)."""
-        if self.ndim > 2:
-            raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got {self.ndim}")
-        return self if self.ndim < 2 else self.transpose(0, 1)
+        return compositions.t(self)
 
     def permute(self, *dims):
         """Reorder the dims: ``x.permute(2, 0, 1)``."""
-        return permuted(self, _shape_arg(dims, "permute"))
+        return compositions.permute(self, _shape_arg(dims, "permute"))
 
     def expand(self, *sizes):
         """Broadcast to ``sizes`` without copying (-1 keeps a dim)."""
-        return expanded(self, _shape_arg(sizes, "expand"))
+        return compositions.expand(self, _shape_arg(sizes, "expand"))
 
     def expand_as(self, other):
         """This tensor broadcast to the shape of ``other``: ``self.expand(other.shape)``."""
@@ -817,75 +666,55 @@ class Tensor:
 
     def broadcast_to(self, shape):
         """Broadcast to ``shape`` (NumPy's rules)."""
-        return broadcast(self, _shape_arg((shape,), "broadcast_to"))
+        return compositions.broadcast_to(self, _shape_arg((shape,), "broadcast_to"))
 
     def sum_to_size(self, *size):
         """Sum broadcast dims away so the result has ``size`` (the inverse of ``expand``)."""
-        shape = _shape_arg(size, "sum_to_size")
-        return self if shape == self.shape else SumTo.apply(self, shape)
+        return compositions.sum_to_size(self, _shape_arg(size, "sum_to_size"))
 
     def repeat(self, *repeats):
         """Tile the tensor ``repeats[i]`` times along each dim."""
-        return repeated(self, _shape_arg(repeats, "repeat"))
+        return compositions.repeat(self, _shape_arg(repeats, "repeat"))
 
     def flip(self, *dims):
         """Reverse the order of elements along ``dims``."""
         return Flip.apply(self, tuple(_dim(d, self.ndim, "flip") for d in _shape_arg(dims, "flip")))
 
-    def __getitem__(self, index):
-        return Index.apply(self, _index_arg(index, self))
+    __getitem__ = lambda self, index: Index.apply(self, _index_arg(index, self))
 
     def gather(self, dim, index):
         """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""
-        return checked_gather(self, dim, index)
+        return compositions.gather(self, dim, index)
 
     def chunk(self, chunks, dim=0):
         """Split into ``chunks`` nearly equal pieces along ``dim``."""
-        return chunks_of(self, chunks, dim)
+        return compositions.chunk(self, chunks, dim)
 
     def split(self, split_size_or_sections, dim=0):
         """Split along ``dim`` into pieces of one size, or of the listed sizes."""
-        return pieces(self, split_size_or_sections, dim)
+        return compositions.split(self, split_size_or_sections, dim)
 
     def unbind(self, dim=0):
         """The slices along ``dim``, as a tuple of tensors with that dim removed."""
-        return slices(self, dim)
+        return compositions.unbind(self, dim)
 
     # ---- in-place operations (``autograd/inplace.py``: recorded in the graph when it needs them) ----------
 
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
     def add_(self, other, alpha=1):
         """self += alpha · other, in place."""
-        scaled = other if alpha == 1 else _scaled(other, alpha, self)
-        value = _value(scaled, self)
-        return _inplace(self, "add_", other, lambda d: _iadd(d, value), lambda old: old + scaled)
+        return _arithmetic(self, "add_", other, alpha, _iadd, operator.add)
 
     def sub_(self, other, alpha=1):
         """self −= alpha · other, in place."""
-        scaled = other if alpha == 1 else _scaled(other, alpha, self)
-        value = _value(scaled, self)
-        return _inplace(self, "sub_", other, lambda d: _isub(d, value), lambda old: old - scaled)
+        return _arithmetic(self, "sub_", other, alpha, _isub, operator.sub)
 
     def mul_(self, other):
         """self *= other, in place."""
-        value = _value(other, self)
-        return _inplace(self, "mul_", other, lambda d: _imul(d, value), lambda old: old * other)
+        return _arithmetic(self, "mul_", other, 1, _imul, operator.mul)
 
     def div_(self, other):
         """self /= other, in place."""
-        value = _value(other, self)
-        return _inplace(self, "div_", other, lambda d: _idiv(d, value), lambda old: old / other)
+        return _arithmetic(self, "div_", other, 1, _idiv, operator.truediv)
 
     def zero_(self):
         """Set every element to 0, in place."""
@@ -897,15 +726,10 @@ class Tensor:
 
     def clamp_(self, min=None, max=None):
         """Limit the elements to [min, max], in place."""
-        if min is None and max is None:
-            raise ValueError("clamp_: at least one of min and max must be given")
-        lo, hi = _value(min, self), _value(max, self)
-        clip = self._backend().clip
-        return _inplace(
-            self, "clamp_", None, lambda d: clip(d, lo, hi, out=d), lambda old: old.clamp(min, max)
-        )
+        return _clamp(self, min, max)
 
     clip_ = clamp_
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def copy_(self, source):
         """Copy ``source``'s elements into this tensor, in place (broadcasting)."""
@@ -913,100 +737,45 @@ class Tensor:
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill with samples from U(a, b), in place (from ``generator`` when given)."""
-        if not a <= b:
-            raise RuntimeError(f"uniform_: expects a range [a, b) with a <= b, got a={a}, b={b}")
-        return self.copy_(sampler(self._backend(), generator).random(self.shape) * (b - a) + a)
+        return _fill_random(self, "uniform_", a, b, generator)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         """Fill with samples from N(mean, std²), in place (from ``generator`` when given)."""
-        if not std >= 0:
-            raise RuntimeError(f"normal_: expects std >= 0, got std={std}")
-        return self.copy_(sampler(self._backend(), generator).standard_normal(self.shape) * std + mean)
+        return _fill_random(self, "normal_", mean, std, generator)
 
     def __setitem__(self, index, value, op="__setitem__"):
-        index, source = _index_arg(index, self), _value(value, self)
-        replaced = value if isinstance(value, Tensor) else source
-        return _inplace(
-            self,
-            op,
-            value,
-            lambda d: _setitem(d, index, source),
-            lambda old: SetItem.apply(old, index, replaced),
-        )
-
-
-def checked_grad(tensor, grad):
-    """``tensor.grad = grad``: None, or a Tensor of the tensor's shape, dtype and device."""
-    if grad is None:
-        return None
-    if not isinstance(grad, Tensor):
-        raise TypeError(f"grad: expected a Tensor or None, got {type(grad).__name__}")
-    if grad.shape != tensor.shape:
-        raise RuntimeError(
-            f"grad: assigned grad has shape {grad.shape}, but the tensor has shape {tensor.shape}"
-        )
-    if grad.dtype != tensor.dtype or grad.device != tensor.device:
-        raise RuntimeError(
-            f"grad: assigned grad is a {grad.dtype} tensor on {grad.device}, but the tensor is "
-            f"{tensor.dtype} on {tensor.device}; they must match"
-        )
-    return grad
+        return _setitem(self, _index_arg(index, self), value, op)
 
 
 # The one cycle of imports: the ops, and the modules built on them, make Tensors, and Tensor's methods
 # call them. These imports come last, once Tensor exists, so each of those modules can import Tensor
 # at its top; importing tinygrad_edu (or this module) first is what makes that order hold.
-from .arguments import _aliases, _axes, _check_reshape, _dim, _index_arg, _shape_arg  # noqa: E402
+from . import compositions, conversion  # noqa: E402
+from .arguments import (  # noqa: E402
+    _aliases,
+    _check_reshape,
+    _checked_grad,
+    _checked_requires_grad,
+    _dim,
+    _index_arg,
+    _reduce_dims,
+    _shape_arg,
+)
 from .autograd import engine  # noqa: E402
 from .autograd.function import FunctionOutput  # noqa: E402
-from .autograd.inplace import _iadd, _idiv, _imul, _inplace, _isub, _scaled, _setitem, _value  # noqa: E402
-from .backend.generator import sampler  # noqa: E402
-from .compositions import (  # noqa: E402
-    arg_reduce,
-    broadcast,
-    checked_gather,
-    chunks_of,
-    clamp_between_tensors,
-    close_elements,
-    converted,
-    expanded,
-    extreme,
-    fixed_rank_product,
-    flattened,
-    gelu_tanh,
-    matrix_product,
-    p_norm,
-    permuted,
-    pieces,
-    repeated,
-    running_sum,
-    same_elements,
-    slices,
-    sorted_with_indices,
-    squeezed,
-    stable_argsort,
-    top_k,
-    transposed,
-    truth_reduce,
-    variance,
-    view_as_dtype,
-    where,
-    zero_safe_root,
-)
-from .conversion import array_ufunc, data_array, to_array  # noqa: E402
+from .autograd.inplace import _arithmetic, _clamp, _fill_random, _iadd, _idiv, _imul, _isub, _setitem  # noqa: E402
+from .compositions import where  # noqa: E402
 from .factories import histogram, multinomial  # noqa: E402
-from .operators import _binary, _compare, _true_division_operands  # noqa: E402
+from .operators import _binary, _compare, _invert, _true_division_operands  # noqa: E402
 from .ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
     Abs,
-    Clamp,
     Clone,
     Cos,
     Elu,
     Erf,
     Exp,
     Expm1,
-    Gelu,
     LeakyRelu,
     Log,
     Log1p,
@@ -1020,5 +789,5 @@ from .ops.elementwise import (  # noqa: E402
     Sqrt,
     Tanh,
 )
-from .ops.movement import Flip, Index, Reshape, SetItem, SumTo  # noqa: E402
+from .ops.movement import Flip, Index, Reshape  # noqa: E402
 from .ops.reduce import Amax, Amin, LogSoftmaxOp, LogSumExp, Mean, Prod, SoftmaxOp, Sum  # noqa: E402

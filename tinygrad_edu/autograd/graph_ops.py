@@ -5,7 +5,7 @@ engine builds a graph of the backward pass it hands in Tensors and this namespac
 so the same line is recorded and can be differentiated again (gradgradcheck, Hessians).
 """
 
-from ..compositions import where as _where
+from .. import compositions  # a module: graph_ops may load while compositions does
 from ..ops import elementwise, linalg, movement
 from ..tensor import Tensor
 
@@ -63,7 +63,7 @@ def minimum(a, b):
 
 
 def where(condition, a, b):
-    return _where(condition, a, b)
+    return compositions.where(condition, a, b)
 
 
 def sum(x, axis=None, keepdims=False):

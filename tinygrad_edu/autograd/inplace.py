@@ -17,6 +17,7 @@ Values that an earlier op saved for backward and that the change overwrote are c
 version counter: that backward raises (``y = x.exp(); y += 1``), as in PyTorch.
 """
 
+from ..backend.generator import sampler
 from ..ops.movement import Expand, SetItem
 from ..tensor import Tensor
 from . import function
@@ -128,8 +129,51 @@ def _idiv(d, v):
     d /= v
 
 
-def _setitem(d, index, v):
+def _assign(d, index, v):
     d[index] = v
+
+
+def _arithmetic(tensor, op, other, alpha, mutate, compute):
+    """``add_``, ``sub_``, ``mul_``, ``div_``: ``mutate(data, value)`` (``d += v``), or in the graph
+    ``compute(old, other)`` (``old + other``)."""
+    scaled = other if alpha == 1 else _scaled(other, alpha, tensor)
+    value = _value(scaled, tensor)
+    return _inplace(tensor, op, other, lambda d: mutate(d, value), lambda old: compute(old, scaled))
+
+
+def _clamp(tensor, min, max):
+    """``clamp_``: NumPy's ``clip`` into the data, or in the graph ``old.clamp(min, max)``."""
+    if min is None and max is None:
+        raise ValueError("clamp_: at least one of min and max must be given")
+    lo, hi, clip = _value(min, tensor), _value(max, tensor), tensor._backend().clip
+    return _inplace(tensor, "clamp_", None, lambda d: clip(d, lo, hi, out=d), lambda old: old.clamp(min, max))
+
+
+def _fill_random(tensor, op, first, second, generator):
+    """``uniform_(a, b)`` (U(a, b)) or ``normal_(mean, std)`` (N(mean, std²)): samples ``copy_``-ed in."""
+    xp = tensor._backend()
+    if op == "uniform_":
+        if not first <= second:
+            raise RuntimeError(f"uniform_: expects a range [a, b) with a <= b, got a={first}, b={second}")
+        sample = sampler(xp, generator).random(tensor.shape) * (second - first) + first
+    else:
+        if not second >= 0:
+            raise RuntimeError(f"normal_: expects std >= 0, got std={second}")
+        sample = sampler(xp, generator).standard_normal(tensor.shape) * second + first
+    return _setitem(tensor, Ellipsis, sample, op)
+
+
+def _setitem(tensor, index, value, op):
+    """``tensor[index] = value`` (also ``fill_``, ``copy_``): into the data, or in the graph ``SetItem``."""
+    source = _value(value, tensor)
+    replaced = value if isinstance(value, Tensor) else source
+    return _inplace(
+        tensor,
+        op,
+        value,
+        lambda d: _assign(d, index, source),
+        lambda old: SetItem.apply(old, index, replaced),
+    )
 
 
 # ---- the steps ------------------------------------------------------------------------------------------

@@ -38,14 +38,7 @@ class Parameter(Tensor):
             data = Tensor([])
         elif not isinstance(data, Tensor):
             data = Tensor(data)
-        # Share the data (and so its version counter) like ``data.detach()``, as PyTorch does.
-        self.data = data.data
-        self._version_cell = data._version_cell
-        self._ctx = None
-        self._grad = None
-        self._hooks = None
-        self._retains_grad = False
-        self._requires_grad = False
+        self._adopt(data.detach())  # shares the data and its version counter, as PyTorch does
         self.requires_grad_(requires_grad)
 
     def __repr__(self):
