@@ -16,6 +16,7 @@ them, operators and ``ctx.xp`` functions, which makes all these ops differentiab
 import dataclasses
 
 from ..autograd.function import Op
+from ..tensor import Tensor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -245,5 +246,3 @@ class AvgPooling(Op):
         cols = xp.broadcast_to(share, (n, c, kh, kw, oh, ow))
         return from_columns(xp, cols, ctx.image_shape, ctx.window), None, None
 
-
-from ..tensor import Tensor  # noqa: E402  (Tensor's module imports the ops: a cycle)
