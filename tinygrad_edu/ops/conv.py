@@ -245,4 +245,3 @@ class AvgPooling(Op):
         share = xp.reshape(grad / ctx.divisor, (n, c, 1, 1, oh, ow))
         cols = xp.broadcast_to(share, (n, c, kh, kw, oh, ow))
         return from_columns(xp, cols, ctx.image_shape, ctx.window), None, None
-
