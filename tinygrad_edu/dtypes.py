@@ -70,6 +70,17 @@ def infer_dtype(data):
     )
 
 
+def _conversion(name, target, doc):
+    """The method ``Tensor.<name>`` (``float``, ``long``, ``cpu``, ...): ``t.to(target)``, a dtype or
+    a device."""
+
+    def convert(self):
+        return self.to(target)
+
+    convert.__name__, convert.__qualname__, convert.__doc__ = name, f"Tensor.{name}", doc
+    return convert
+
+
 # ---- promotion: the dtype an op computes in (used by Tensor's methods and the ops' callers) ------------
 
 

@@ -16,7 +16,7 @@ import operator
 
 from . import backend as _backend_module
 from . import dtypes
-from .dtypes import _floating, _promoted, _require_float, _same_float_dtype  # noqa: F401  (nn.functional)
+from .dtypes import _conversion, _floating, _promoted, _require_float, _same_float_dtype  # noqa: F401
 from .hooks import RemovableHandle
 
 _BY_ARRAY_TYPE = _backend_module._BY_ARRAY_TYPE  # read directly: every op asks for its backend
@@ -25,16 +25,6 @@ _new = object.__new__
 _STATE = ("_ctx", "_data", "_grad", "_hooks", "_requires_grad", "_retains_grad", "_version_cell")
 ValuesIndices = collections.namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "``(values, indices)`` of max/min/sort/topk along a dim, as PyTorch's named tuples."
-
-
-def _conversion(name, target, doc):
-    """The method ``Tensor.<name>``: ``t.to(target)`` (a dtype or a device)."""
-
-    def convert(self):
-        return self.to(target)
-
-    convert.__name__, convert.__qualname__, convert.__doc__ = name, f"Tensor.{name}", doc
-    return convert
 
 
 class Tensor:
@@ -52,6 +42,16 @@ class Tensor:
         dtype: the element type (``tg.float32``, ...); default float32 for floats (a float64 array
             keeps float64), int64 for integers, bool for bools.
         device: ``"cpu"`` (NumPy) or ``"cuda"`` (CuPy); default ``tg.get_default_device()``.
+
+    Attributes:
+        data: the backend array (``t.data = other`` makes ``t`` share ``other``'s array).
+        shape: the size of each dimension, as a tuple; ``ndim`` is their number.
+        dtype: the element type (a NumPy dtype, e.g. ``tg.float32``).
+        device: where the data lives: ``"cpu"`` (NumPy) or ``"cuda"`` (CuPy).
+        requires_grad: whether operations on this tensor are recorded for gradients.
+        grad: the accumulated gradient (a Tensor), or None before any backward.
+        is_leaf: True for tensors not made by a recorded op (``retains_grad``: kept by a non-leaf).
+        T: the tensor with its dims reversed; ``mT`` transposes the last two.
 
     >>> x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> (x * x).sum().backward()
