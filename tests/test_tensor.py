@@ -458,8 +458,11 @@ def test_top_level_functions_agree_with_torch(name, function, method):
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7)
 
 
-def test_top_level_functions_accept_plain_data_and_are_differentiable():
-    assert tg.exp([0.0, 1.0]).dtype == tg.float32
+def test_top_level_functions_are_the_methods_and_refuse_plain_data_as_pytorch():
+    assert tg.exp is tg.Tensor.exp and tg.sum is tg.Tensor.sum
+    for function, name in ((tg.exp, "exp"), (tg.relu, "Relu"), (tg.sin, "sin"), (tg.neg, "Neg")):
+        with pytest.raises(TypeError, match=f"{name}.*list"):
+            function([0.0, 1.0])
     x = tg.tensor([0.5, 1.0], requires_grad=True)
     tg.sum(tg.sin(x) * x).backward()
     np.testing.assert_allclose(

@@ -6,10 +6,9 @@ loss = ((w * 2 - 1) ** 2).sum()
 loss.backward()          # w.grad now holds d loss / d w
 """
 
-# isort: off
-from .tensor import Tensor  # first: Tensor and its ops import each other, and this order settles it
+from .tensor import Tensor  # first: see the end of tensor.py (Tensor and the ops import each other)
 
-# isort: on
+# isort: split
 from . import autograd, data, distributed, dtypes, nn, optim, train, utils, viz
 from . import backend as _backend
 from .autograd import Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled

@@ -1,6 +1,7 @@
 """Dtypes are NumPy dtype objects, named as in PyTorch (``tg.float32``, ``tg.long``, ...)."""
 
 import reprlib
+import sys
 
 import numpy as np
 
@@ -67,3 +68,64 @@ def infer_dtype(data):
         f"tensor: cannot build a tensor from {reprlib.repr(data)} (NumPy reads it as dtype "
         f"{np.asarray(data).dtype}; integers beyond int64, strings and objects are not supported)"
     )
+
+
+def _conversion(name, target, doc):
+    """The method ``Tensor.<name>`` (``float``, ``long``, ``cpu``, ...): ``t.to(target)``, a dtype or
+    a device."""
+
+    def convert(self):
+        return self.to(target)
+
+    convert.__name__, convert.__qualname__, convert.__doc__ = name, f"Tensor.{name}", doc
+    return convert
+
+
+# ---- promotion: the dtype an op computes in (used by Tensor's methods and the ops' callers) ------------
+
+
+def _floating(tensor):
+    """Integer and bool tensors become float32 before float math, as in PyTorch."""
+    try:
+        kind = tensor._data.dtype.kind
+    except AttributeError:  # tg.exp([1.0]): PyTorch's functions take tensors only
+        op = sys._getframe(1).f_code.co_name  # the method that called: its name is the op's
+        raise TypeError(
+            f"{op}: expected a Tensor, got {type(tensor).__name__} {reprlib.repr(tensor)}"
+        ) from None
+    return tensor if kind == "f" else tensor.float()
+
+
+def _require_float(tensor, op):
+    """``tensor``, or a RuntimeError naming ``op`` unless it holds floating-point values."""
+    if tensor._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: input dtype should be floating point, got {tensor.dtype}")
+    return tensor
+
+
+def _promoted(a, b):
+    """Two tensors cast to PyTorch's common dtype: a float beats an int of any width, and a 0-d
+    tensor does not widen a tensor with dims of its own kind (it acts like a Python number)."""
+    da, db = a._data.dtype, b._data.dtype
+    if da == db:
+        return a, b
+    float_a, float_b = da.kind == "f", db.kind == "f"
+    if float_a != float_b:
+        target = da if float_a else db
+    elif (a.ndim == 0) != (b.ndim == 0) and "b" not in (da.kind, db.kind):
+        target = db if a.ndim == 0 else da
+    else:
+        target = np.promote_types(da, db)
+    return (a if da == target else a.to(target)), (b if db == target else b.to(target))
+
+
+def _same_float_dtype(a, b, op):
+    """``a`` and ``b``; a RuntimeError when both are floating but of different dtypes (PyTorch's rule
+    for matrix products: a float32 model fed float64 data is a bug to report, not to promote)."""
+    da, db = a._data.dtype, b._data.dtype
+    if da != db and da.kind == "f" and db.kind == "f":
+        raise RuntimeError(
+            f"{op}: expected both operands to have the same dtype, but got {da} and {db} "
+            f"(shapes {a.shape} and {b.shape}); convert one with .to(), .float() or .double()"
+        )
+    return a, b

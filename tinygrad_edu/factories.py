@@ -6,8 +6,9 @@ import numpy as np
 
 from . import backend as backends
 from . import dtypes
+from .arguments import _shape_arg
 from .backend.generator import Generator, sampler  # noqa: F401  (tg.Generator)
-from .tensor import Tensor, _shape_arg
+from .tensor import Tensor
 
 _Histogram = collections.namedtuple("histogram", ["hist", "bin_edges"])
 

@@ -1,408 +1,201 @@
-"""Top-level function forms of Tensor methods, with PyTorch's names: ``tg.exp(x)``, ``tg.sum(x, 1)``."""
+"""Top-level function forms of Tensor methods, with PyTorch's names: ``tg.exp(x)``, ``tg.sum(x, 1)``.
+
+Where the function and the method take the same arguments, the function *is* the method
+(``tg.exp = Tensor.exp``, so ``tg.exp(x)`` is ``x.exp()``); the string under each alias is its entry
+in the API reference. Like PyTorch's, these functions take tensors, not lists (``tg.exp([1.0])`` is
+a TypeError). The functions with bodies of their own are those with no method of their signature.
+"""
 
 import builtins
 
-from .ops.elementwise import Erf
-from .tensor import Tensor, _promoted, where
-
-
-def exp(input):
-    """eˣ, elementwise (``Tensor.exp``)."""
-    return _tensor(input).exp()
-
-
-def log(input):
-    """The natural logarithm (``Tensor.log``)."""
-    return _tensor(input).log()
-
-
-def log1p(input):
-    """Ln(1 + x) (``Tensor.log1p``)."""
-    return _tensor(input).log1p()
-
-
-def expm1(input):
-    """E^x − 1 (``Tensor.expm1``)."""
-    return _tensor(input).expm1()
-
-
-def sqrt(input):
-    """√x, elementwise (``Tensor.sqrt``)."""
-    return _tensor(input).sqrt()
-
-
-def rsqrt(input):
-    """1/√x, elementwise (``Tensor.rsqrt``)."""
-    return _tensor(input).rsqrt()
-
-
-def sin(input):
-    """The sine (``Tensor.sin``)."""
-    return _tensor(input).sin()
-
-
-def cos(input):
-    """The cosine (``Tensor.cos``)."""
-    return _tensor(input).cos()
-
-
-def tanh(input):
-    """The hyperbolic tangent (``Tensor.tanh``)."""
-    return _tensor(input).tanh()
-
-
-def sigmoid(input):
-    """The logistic sigmoid (``Tensor.sigmoid``)."""
-    return _tensor(input).sigmoid()
-
-
-def relu(input):
-    """max(x, 0), elementwise (``Tensor.relu``)."""
-    return _tensor(input).relu()
-
-
-def abs(input):
-    """|x|, elementwise (``Tensor.abs``)."""
-    return _tensor(input).abs()
-
-
-def sign(input):
-    """The sign of x (``Tensor.sign``)."""
-    return _tensor(input).sign()
-
-
-def reciprocal(input):
-    """1/x, elementwise (``Tensor.reciprocal``)."""
-    return _tensor(input).reciprocal()
-
-
-def square(input):
-    """x², elementwise (``Tensor.square``)."""
-    return _tensor(input).square()
-
-
-def neg(input):
-    """−x, elementwise (``Tensor.neg``)."""
-    return _tensor(input).neg()
-
-
-def isnan(input):
-    """Where x is NaN (``Tensor.isnan``)."""
-    return _tensor(input).isnan()
-
-
-def isfinite(input):
-    """Where x is finite (``Tensor.isfinite``)."""
-    return _tensor(input).isfinite()
-
-
-def clone(input):
-    """A differentiable copy (``Tensor.clone``)."""
-    return _tensor(input).clone()
-
-
-def numel(input):
-    """The number of elements (``Tensor.numel``)."""
-    return _tensor(input).numel()
-
-
-def t(input):
-    """The matrix transpose (``Tensor.t``)."""
-    return _tensor(input).t()
-
-
-def logical_not(input):
-    """Elementwise not (``Tensor.logical_not``)."""
-    return _tensor(input).logical_not()
-
-
-def clamp(input, min=None, max=None):
-    """X limited to [min, max] (``Tensor.clamp``)."""
-    return _tensor(input).clamp(min=min, max=max)
-
-
-def clip(input, min=None, max=None):
-    """X limited to [min, max] (``Tensor.clip``)."""
-    return _tensor(input).clip(min=min, max=max)
-
-
-def leaky_relu(input, negative_slope=0.01):
-    """Leaky ReLU (``Tensor.leaky_relu``)."""
-    return _tensor(input).leaky_relu(negative_slope)
-
-
-def add(input, other, alpha=1):
-    """Input + alpha · other (``Tensor.add``)."""
-    return _tensor(input).add(other, alpha=alpha)
-
-
-def sub(input, other, alpha=1):
-    """Input − alpha · other (``Tensor.sub``)."""
-    return _tensor(input).sub(other, alpha=alpha)
-
-
-def mul(input, other):
-    """Input · other (``Tensor.mul``)."""
-    return _tensor(input).mul(other)
-
-
-def div(input, other):
-    """Input / other (``Tensor.div``)."""
-    return _tensor(input).div(other)
-
-
-def pow(input, exponent):
-    """Input ** exponent (``Tensor.pow``)."""
-    return _tensor(input).pow(exponent)
-
-
-def maximum(input, other):
-    """The elementwise maximum (``Tensor.maximum``)."""
-    return _tensor(input).maximum(other)
-
-
-def minimum(input, other):
-    """The elementwise minimum (``Tensor.minimum``)."""
-    return _tensor(input).minimum(other)
-
-
-def matmul(input, other):
-    """The matrix product (numpy.matmul's rules) (``Tensor.matmul``)."""
-    return _tensor(input).matmul(other)
-
-
-def mm(input, mat2):
-    """The product of two matrices (``Tensor.mm``)."""
-    return _tensor(input).mm(mat2)
-
-
-def bmm(input, mat2):
-    """The product of two batches of matrices (``Tensor.bmm``)."""
-    return _tensor(input).bmm(mat2)
-
-
-def dot(input, other):
-    """The inner product of two vectors (``Tensor.dot``)."""
-    return _tensor(input).dot(other)
-
-
-def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
-    """The sum over dim (``Tensor.sum``)."""
-    return _tensor(input).sum(dim, keepdim=keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
-
-
-def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The mean over dim (``Tensor.mean``)."""
-    return _tensor(input).mean(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def var(input, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
-    """The variance over dim (``Tensor.var``)."""
-    return _tensor(input).var(
-        dim, unbiased=unbiased, keepdim=keepdim, correction=correction, axis=axis, keepdims=keepdims
-    )
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, correction=None, *, axis=None, keepdims=None):
-    """The standard deviation over dim (``Tensor.std``)."""
-    return _tensor(input).std(
-        dim, unbiased=unbiased, keepdim=keepdim, correction=correction, axis=axis, keepdims=keepdims
-    )
-
-
-def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The maximum (values and indices with dim) (``Tensor.max``)."""
-    return _tensor(input).max(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The minimum (values and indices with dim) (``Tensor.min``)."""
-    return _tensor(input).min(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The maximum over dim (``Tensor.amax``)."""
-    return _tensor(input).amax(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The minimum over dim (``Tensor.amin``)."""
-    return _tensor(input).amin(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The product over dim (``Tensor.prod``)."""
-    return _tensor(input).prod(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Log Σ e^x over dim, stably (``Tensor.logsumexp``)."""
-    return _tensor(input).logsumexp(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def norm(input, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The p-norm over dim (``Tensor.norm``)."""
-    return _tensor(input).norm(p, dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The index of the maximum (``Tensor.argmax``)."""
-    return _tensor(input).argmax(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """The index of the minimum (``Tensor.argmin``)."""
-    return _tensor(input).argmin(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Whether all elements are non-zero (``Tensor.all``)."""
-    return _tensor(input).all(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    """Whether any element is non-zero (``Tensor.any``)."""
-    return _tensor(input).any(dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-
-
-def softmax(input, dim):
-    """The softmax along dim (``Tensor.softmax``)."""
-    return _tensor(input).softmax(dim)
-
-
-def log_softmax(input, dim):
-    """The log-softmax along dim (``Tensor.log_softmax``)."""
-    return _tensor(input).log_softmax(dim)
-
-
-def reshape(input, shape):
-    """Input in a new shape (``Tensor.reshape``)."""
-    return _tensor(input).reshape(shape)
-
-
-def flatten(input, start_dim=0, end_dim=-1):
-    """Input with dims start_dim..end_dim merged (``Tensor.flatten``)."""
-    return _tensor(input).flatten(start_dim, end_dim)
-
-
-def squeeze(input, dim=None):
-    """Input without its size-1 dims (``Tensor.squeeze``)."""
-    return _tensor(input).squeeze(dim)
-
-
-def unsqueeze(input, dim):
-    """Input with a size-1 dim inserted (``Tensor.unsqueeze``)."""
-    return _tensor(input).unsqueeze(dim)
-
-
-def transpose(input, dim0, dim1):
-    """Input with two dims swapped (``Tensor.transpose``)."""
-    return _tensor(input).transpose(dim0, dim1)
-
-
-def permute(input, dims):
-    """Input with its dims reordered (``Tensor.permute``)."""
-    return _tensor(input).permute(dims)
-
-
-def broadcast_to(input, shape):
-    """Input broadcast to shape (``Tensor.broadcast_to``)."""
-    return _tensor(input).broadcast_to(shape)
-
-
-def flip(input, dims):
-    """Input reversed along dims (``Tensor.flip``)."""
-    return _tensor(input).flip(dims)
-
-
-def gather(input, dim, index):
-    """Values picked along dim by index (``Tensor.gather``)."""
-    return _tensor(input).gather(dim, index)
-
-
-def chunk(input, chunks, dim=0):
-    """Input split into chunks pieces (``Tensor.chunk``)."""
-    return _tensor(input).chunk(chunks, dim)
-
-
-def split(tensor, split_size_or_sections, dim=0):
-    """Input split into pieces of given sizes (``Tensor.split``)."""
-    return _tensor(tensor).split(split_size_or_sections, dim)
-
-
-def unbind(input, dim=0):
-    """The slices along dim (``Tensor.unbind``)."""
-    return _tensor(input).unbind(dim)
-
-
-def eq(input, other):
-    """Elementwise == (``Tensor.eq``)."""
-    return _tensor(input).eq(other)
-
-
-def ne(input, other):
-    """Elementwise != (``Tensor.ne``)."""
-    return _tensor(input).ne(other)
-
-
-def lt(input, other):
-    """Elementwise < (``Tensor.lt``)."""
-    return _tensor(input).lt(other)
-
-
-def le(input, other):
-    """Elementwise <= (``Tensor.le``)."""
-    return _tensor(input).le(other)
-
-
-def gt(input, other):
-    """Elementwise > (``Tensor.gt``)."""
-    return _tensor(input).gt(other)
-
-
-def ge(input, other):
-    """Elementwise >= (``Tensor.ge``)."""
-    return _tensor(input).ge(other)
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Whether all elements are close (``Tensor.allclose``)."""
-    return _tensor(input).allclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
-
-
-def equal(input, other):
-    """Whether shapes and elements are equal (``Tensor.equal``)."""
-    return _tensor(input).equal(other)
-
-
-def logical_and(input, other):
-    """Elementwise and (``Tensor.logical_and``)."""
-    return _tensor(input).logical_and(other)
-
-
-def logical_or(input, other):
-    """Elementwise or (``Tensor.logical_or``)."""
-    return _tensor(input).logical_or(other)
-
-
-def elu(input, alpha=1.0):
-    """The ELU activation (``Tensor.elu``)."""
-    return _tensor(input).elu(alpha)
-
-
-def gelu(input, approximate="none"):
-    """The GELU activation (``Tensor.gelu``)."""
-    return _tensor(input).gelu(approximate=approximate)
-
-
-def softplus(input, beta=1.0, threshold=20.0):
-    """Log(1 + e^{βx})/β (``Tensor.softplus``)."""
-    return _tensor(input).softplus(beta, threshold)
-
-
-def erf(input):
-    """The error function (its gradient is 2/√π · e^(−x²))."""
-    return Erf.apply(_tensor(input).float() if _tensor(input).dtype.kind != "f" else _tensor(input))
+from .compositions import where
+from .dtypes import _promoted
+from .factories import arange as _arange
+from .ops.linalg import Einsum as _Einsum
+from .ops.movement import Cat
+from .tensor import Tensor
+
+# elementwise math and activations
+exp = Tensor.exp
+"""eˣ, elementwise (``Tensor.exp``)."""
+log = Tensor.log
+"""The natural logarithm (``Tensor.log``)."""
+log2 = Tensor.log2
+"""Log₂ x (``Tensor.log2``)."""
+log10 = Tensor.log10
+"""Log₁₀ x (``Tensor.log10``)."""
+log1p = Tensor.log1p
+"""Ln(1 + x) (``Tensor.log1p``)."""
+expm1 = Tensor.expm1
+"""E^x − 1 (``Tensor.expm1``)."""
+sqrt = Tensor.sqrt
+"""√x, elementwise (``Tensor.sqrt``)."""
+rsqrt = Tensor.rsqrt
+"""1/√x, elementwise (``Tensor.rsqrt``)."""
+sin = Tensor.sin
+"""The sine (``Tensor.sin``)."""
+cos = Tensor.cos
+"""The cosine (``Tensor.cos``)."""
+tanh = Tensor.tanh
+"""The hyperbolic tangent (``Tensor.tanh``)."""
+sigmoid = Tensor.sigmoid
+"""The logistic sigmoid (``Tensor.sigmoid``)."""
+erf = Tensor.erf
+"""The error function (its gradient is 2/√π · e^(−x²))."""
+relu = Tensor.relu
+"""max(x, 0), elementwise (``Tensor.relu``)."""
+leaky_relu = Tensor.leaky_relu
+"""Leaky ReLU (``Tensor.leaky_relu``)."""
+elu = Tensor.elu
+"""The ELU activation (``Tensor.elu``)."""
+gelu = Tensor.gelu
+"""The GELU activation (``Tensor.gelu``)."""
+softplus = Tensor.softplus
+"""Log(1 + e^{βx})/β (``Tensor.softplus``)."""
+abs = Tensor.abs
+"""|x|, elementwise (``Tensor.abs``)."""
+sign = Tensor.sign
+"""The sign of x (``Tensor.sign``)."""
+reciprocal = Tensor.reciprocal
+"""1/x, elementwise (``Tensor.reciprocal``)."""
+square = Tensor.square
+"""x², elementwise (``Tensor.square``)."""
+neg = Tensor.neg
+"""−x, elementwise (``Tensor.neg``)."""
+clamp = Tensor.clamp
+"""X limited to [min, max] (``Tensor.clamp``)."""
+clip = Tensor.clip
+"""X limited to [min, max] (``Tensor.clip``)."""
+isnan = Tensor.isnan
+"""Where x is NaN (``Tensor.isnan``)."""
+isfinite = Tensor.isfinite
+"""Where x is finite (``Tensor.isfinite``)."""
+clone = Tensor.clone
+"""A differentiable copy (``Tensor.clone``)."""
+numel = Tensor.numel
+"""The number of elements (``Tensor.numel``)."""
+
+# arithmetic and products
+add = Tensor.add
+"""Input + alpha · other (``Tensor.add``)."""
+sub = Tensor.sub
+"""Input − alpha · other (``Tensor.sub``)."""
+mul = Tensor.mul
+"""Input · other (``Tensor.mul``)."""
+div = Tensor.div
+"""Input / other (``Tensor.div``)."""
+pow = Tensor.pow
+"""Input ** exponent (``Tensor.pow``)."""
+maximum = Tensor.maximum
+"""The elementwise maximum (``Tensor.maximum``)."""
+minimum = Tensor.minimum
+"""The elementwise minimum (``Tensor.minimum``)."""
+matmul = Tensor.matmul
+"""The matrix product (numpy.matmul's rules) (``Tensor.matmul``)."""
+mm = Tensor.mm
+"""The product of two matrices (``Tensor.mm``)."""
+bmm = Tensor.bmm
+"""The product of two batches of matrices (``Tensor.bmm``)."""
+dot = Tensor.dot
+"""The inner product of two vectors (``Tensor.dot``)."""
+
+# reductions
+sum = Tensor.sum
+"""The sum over dim (``Tensor.sum``)."""
+mean = Tensor.mean
+"""The mean over dim (``Tensor.mean``)."""
+var = Tensor.var
+"""The variance over dim (``Tensor.var``)."""
+std = Tensor.std
+"""The standard deviation over dim (``Tensor.std``)."""
+max = Tensor.max
+"""The maximum (values and indices with dim) (``Tensor.max``)."""
+min = Tensor.min
+"""The minimum (values and indices with dim) (``Tensor.min``)."""
+amax = Tensor.amax
+"""The maximum over dim (``Tensor.amax``)."""
+amin = Tensor.amin
+"""The minimum over dim (``Tensor.amin``)."""
+prod = Tensor.prod
+"""The product over dim (``Tensor.prod``)."""
+logsumexp = Tensor.logsumexp
+"""Log Σ e^x over dim, stably (``Tensor.logsumexp``)."""
+norm = Tensor.norm
+"""The p-norm over dim (``Tensor.norm``)."""
+argmax = Tensor.argmax
+"""The index of the maximum (``Tensor.argmax``)."""
+argmin = Tensor.argmin
+"""The index of the minimum (``Tensor.argmin``)."""
+all = Tensor.all
+"""Whether all elements are non-zero (``Tensor.all``)."""
+any = Tensor.any
+"""Whether any element is non-zero (``Tensor.any``)."""
+cumsum = Tensor.cumsum
+"""The running sum along dim (``Tensor.cumsum``)."""
+softmax = Tensor.softmax
+"""The softmax along dim (``Tensor.softmax``)."""
+log_softmax = Tensor.log_softmax
+"""The log-softmax along dim (``Tensor.log_softmax``)."""
+sort = Tensor.sort
+"""``(values, indices)`` sorted along dim (``Tensor.sort``)."""
+argsort = Tensor.argsort
+"""The indices that sort input along dim (``Tensor.argsort``)."""
+topk = Tensor.topk
+"""``(values, indices)`` of the k largest (or smallest) elements along dim (``Tensor.topk``)."""
+
+# shape
+reshape = Tensor.reshape
+"""Input in a new shape (``Tensor.reshape``)."""
+flatten = Tensor.flatten
+"""Input with dims start_dim..end_dim merged (``Tensor.flatten``)."""
+squeeze = Tensor.squeeze
+"""Input without its size-1 dims (``Tensor.squeeze``)."""
+unsqueeze = Tensor.unsqueeze
+"""Input with a size-1 dim inserted (``Tensor.unsqueeze``)."""
+transpose = Tensor.transpose
+"""Input with two dims swapped (``Tensor.transpose``)."""
+t = Tensor.t
+"""The matrix transpose (``Tensor.t``)."""
+permute = Tensor.permute
+"""Input with its dims reordered (``Tensor.permute``)."""
+broadcast_to = Tensor.broadcast_to
+"""Input broadcast to shape (``Tensor.broadcast_to``)."""
+flip = Tensor.flip
+"""Input reversed along dims (``Tensor.flip``)."""
+gather = Tensor.gather
+"""Values picked along dim by index (``Tensor.gather``)."""
+chunk = Tensor.chunk
+"""Input split into chunks pieces (``Tensor.chunk``)."""
+split = Tensor.split
+"""Input split into pieces of given sizes (``Tensor.split``)."""
+unbind = Tensor.unbind
+"""The slices along dim (``Tensor.unbind``)."""
+
+# comparisons and logic
+eq = Tensor.eq
+"""Elementwise == (``Tensor.eq``)."""
+ne = Tensor.ne
+"""Elementwise != (``Tensor.ne``)."""
+lt = Tensor.lt
+"""Elementwise < (``Tensor.lt``)."""
+le = Tensor.le
+"""Elementwise <= (``Tensor.le``)."""
+gt = Tensor.gt
+"""Elementwise > (``Tensor.gt``)."""
+ge = Tensor.ge
+"""Elementwise >= (``Tensor.ge``)."""
+isclose = Tensor.isclose
+"""Where input and other are close (``Tensor.isclose``)."""
+allclose = Tensor.allclose
+"""Whether all elements are close (``Tensor.allclose``)."""
+equal = Tensor.equal
+"""Whether shapes and elements are equal (``Tensor.equal``)."""
+logical_not = Tensor.logical_not
+"""Elementwise not (``Tensor.logical_not``)."""
+logical_and = Tensor.logical_and
+"""Elementwise and (``Tensor.logical_and``)."""
+logical_or = Tensor.logical_or
+"""Elementwise or (``Tensor.logical_or``)."""
 
 
 def cat(tensors, dim=0):
@@ -451,41 +244,6 @@ def stack(tensors, dim=0):
     if not 0 <= d < ndim:
         raise IndexError(f"stack: dimension out of range (expected in [{-ndim}, {ndim - 1}], got {dim})")
     return cat([t.unsqueeze(d) for t in tensors], d)
-
-
-def log2(input):
-    """Log₂ x (``Tensor.log2``)."""
-    return _tensor(input).log2()
-
-
-def log10(input):
-    """Log₁₀ x (``Tensor.log10``)."""
-    return _tensor(input).log10()
-
-
-def cumsum(input, dim=None, dtype=None, *, axis=None):
-    """The running sum along dim (``Tensor.cumsum``)."""
-    return _tensor(input).cumsum(dim, dtype=dtype, axis=axis)
-
-
-def sort(input, dim=-1, descending=False, stable=False):
-    """``(values, indices)`` sorted along dim (``Tensor.sort``)."""
-    return _tensor(input).sort(dim, descending, stable)
-
-
-def argsort(input, dim=-1, descending=False, stable=False):
-    """The indices that sort input along dim (``Tensor.argsort``)."""
-    return _tensor(input).argsort(dim, descending, stable)
-
-
-def topk(input, k, dim=-1, largest=True, sorted=True):
-    """``(values, indices)`` of the k largest (or smallest) elements along dim (``Tensor.topk``)."""
-    return _tensor(input).topk(k, dim, largest, sorted)
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Where input and other are close (``Tensor.isclose``)."""
-    return _tensor(input).isclose(other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def einsum(equation, *operands):
@@ -607,8 +365,3 @@ def is_tensor(obj):
 def _tensor(value):
     """Accept numbers, lists and arrays where a tensor is expected."""
     return value if isinstance(value, Tensor) else Tensor(value)
-
-
-from .factories import arange as _arange  # noqa: E402
-from .ops.linalg import Einsum as _Einsum  # noqa: E402
-from .ops.movement import Cat  # noqa: E402

@@ -59,7 +59,7 @@ class _Encoder:
             return {"kind": "scalar", "key": self._array(np.asarray(obj), where)}
         if isinstance(obj, np.ndarray):
             return {"kind": "ndarray", "key": self._array(obj, where)}
-        if type(obj) in _backends._BY_ARRAY_TYPE:  # a device array: saved as a host copy
+        if _backends.of_array(obj) is not None:  # a device array: saved as a host copy
             return {"kind": "ndarray", "key": self._array(_backends.backend_of(obj).to_numpy(obj), where)}
         if isinstance(obj, (dict, list, tuple)):
             return self._container(obj, where)

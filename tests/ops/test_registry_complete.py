@@ -103,11 +103,18 @@ def _recording(function, name, calls):
     return wrapper
 
 
+def _calling_method(method):
+    return lambda *args, **kwargs: getattr(tg.Tensor, method)(*args, **kwargs)
+
+
 def _patch_for_tracing(monkeypatch, names, calls):
     """Wrap the named Tensor methods/properties and ``tg.<name>`` functions to record calls."""
     for name in names:
         if name.startswith("tg."):
-            monkeypatch.setattr(tg, name[3:], _recording(getattr(tg, name[3:]), name, calls))
+            function, method = getattr(tg, name[3:]), name[3:]
+            if getattr(function, "__qualname__", "") == f"Tensor.{method}":  # tg.exp is Tensor.exp
+                function = _calling_method(method)  # through the method, so that its call is recorded too
+            monkeypatch.setattr(tg, name[3:], _recording(function, name, calls))
             continue
         original = inspect.getattr_static(tg.Tensor, name)
         if isinstance(original, property):

@@ -10,6 +10,8 @@ import contextlib
 import sys
 import threading
 
+from ..factories import zeros_like
+from ..tensor import Tensor
 from . import anomaly, graph_ops, inplace
 from .grad_mode import set_grad_enabled
 
@@ -320,7 +322,3 @@ def _as_tuple(values):
     if isinstance(values, Tensor) or values is None:
         return (values,)
     return tuple(values)
-
-
-from ..factories import zeros_like  # noqa: E402
-from ..tensor import Tensor  # noqa: E402  (cycle: Tensor.backward calls this module)

@@ -35,6 +35,7 @@ import weakref
 
 import numpy as np
 
+from ..tensor import Tensor
 from . import anomaly
 from .grad_mode import is_grad_enabled, no_grad
 
@@ -127,7 +128,10 @@ class Op:
             else:  # a NumPy scalar acts as a Python number (np.float64 must not widen float32)
                 arrays.append(arg.item() if isinstance(arg, np.generic) else arg)
                 needs_grad.append(False)
-        xp = ctx.xp = first._backend()
+        try:
+            xp = ctx.xp = first._backend()
+        except AttributeError:  # no Tensor among the arguments: tg.exp([1.0]), as PyTorch, refuses
+            raise _no_tensor_error(cls, args) from None
         ctx.inputs = args
         ctx.needs_input_grad = needs_grad
         try:
@@ -396,11 +400,21 @@ class _SavedOutput:
         return tensor if tensor is not None else Tensor._make(self.data, False, None, self._version_cell)
 
 
+def _no_tensor_error(cls, args):
+    """The TypeError for an op given no Tensor (a list, a number): the op's name and what it got."""
+    got = ", ".join(type(arg).__name__ for arg in args)
+    return TypeError(
+        f"{cls.__name__}: expected a Tensor argument, got ({got}); wrap values in tg.tensor(...)"
+    )
+
+
 def _record_output(ctx, args, out):
     """Make ``out`` an output of ``ctx`` in the graph (a dirty input is changed in place to become one)."""
     if not isinstance(out, Tensor):
         return out
     if any(out is dirty for dirty in ctx.dirty):
+        from . import inplace
+
         return inplace.became_output_of(out, ctx, args)
     if any(out is arg for arg in args):  # an input returned as it is: a new tensor on the same data
         out = Tensor._make(out.data, False, None, out._version_cell)
@@ -490,7 +504,3 @@ def _raise_mixed_devices(cls, a, b):
         f"{cls.__name__}: expected all tensors to be on the same device, but found at least two "
         f"devices, {a.device} and {b.device}"
     )
-
-
-from ..tensor import Tensor  # noqa: E402  (Tensor's methods are built from Ops: a cycle)
-from . import inplace  # noqa: E402  (in-place changes record Ops: a cycle)

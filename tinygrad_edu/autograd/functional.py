@@ -1,5 +1,7 @@
 """Whole-function derivatives built on ``autograd.grad``: ``jacobian``, ``hessian``, ``vjp``, ``hvp``."""
 
+from ..factories import zeros, zeros_like
+from ..ops.movement import Cat
 from .engine import grad
 from .grad_mode import enable_grad
 
@@ -32,7 +34,7 @@ def jacobian(func, inputs, create_graph=False, strict=False):
         for i, (leaf, g) in enumerate(zip(leaves, grads)):
             rows[i].append(zeros_like(leaf) if g is None else g)
     jacobians = tuple(
-        stack(r).reshape(output.shape + leaf.shape)
+        Cat.apply(0, *(g.unsqueeze(0) for g in r)).reshape(output.shape + leaf.shape)  # tg.stack(r)
         if r
         else zeros(output.shape + leaf.shape, dtype=leaf.dtype)
         for r, leaf in zip(rows, leaves)
@@ -78,7 +80,3 @@ def hvp(func, inputs, v, create_graph=False, strict=False):
 
 
 vhp = hvp  # H is symmetric for twice-differentiable functions, so vᵀH = (Hv)ᵀ
-
-
-from ..factories import zeros, zeros_like  # noqa: E402
-from ..functions import stack  # noqa: E402

@@ -5,7 +5,9 @@ engine builds a graph of the backward pass it hands in Tensors and this namespac
 so the same line is recorded and can be differentiated again (gradgradcheck, Hessians).
 """
 
+from .. import compositions  # a module: graph_ops may load while compositions does
 from ..ops import elementwise, linalg, movement
+from ..tensor import Tensor
 
 
 def abs(x):
@@ -61,7 +63,7 @@ def minimum(a, b):
 
 
 def where(condition, a, b):
-    return _where(condition, a, b)
+    return compositions.where(condition, a, b)
 
 
 def sum(x, axis=None, keepdims=False):
@@ -134,10 +136,6 @@ def to_backend(x, backend):
 
 def is_all_finite(x):
     return bool(x.isfinite().all())
-
-
-from ..tensor import Tensor  # noqa: E402
-from ..tensor import where as _where  # noqa: E402
 
 
 def __getattr__(name):

@@ -17,6 +17,12 @@ Values that an earlier op saved for backward and that the change overwrote are c
 version counter: that backward raises (``y = x.exp(); y += 1``), as in PyTorch.
 """
 
+from ..backend.generator import sampler
+from ..ops.movement import Expand, SetItem
+from ..tensor import Tensor
+from . import function
+from .grad_mode import is_grad_enabled
+
 # Set by the first in-place change recorded in a graph: until then the engine skips looking for
 # inputs changed since their consumer was recorded (a check on every edge of every backward), and
 # ops are recorded without a sequence number (function.numbering).
@@ -60,6 +66,114 @@ def became_output_of(tensor, ctx, args):
     ctx.previous = {**(ctx.previous or {}), tensor: earlier}
     tensor._ctx, tensor._requires_grad = ctx, True
     return tensor
+
+
+# ---- Tensor's in-place methods (``add_``, ``t[i] = v``, ...) start here ----------------------------------
+
+
+def _inplace(tensor, op, other, mutate, compute):
+    """An in-place op: ``mutate(tensor.data)`` outside the graph; inside it, recorded as PyTorch does.
+
+    Allowed on tensors that do not require grad and on leaves inside ``no_grad()``; on a leaf that
+    requires grad it raises; on a tensor of the graph (or with an operand that requires grad) the
+    tensor is changed to ``compute(old)`` and the change is recorded (``change`` above).
+    """
+    if is_grad_enabled() and (tensor._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
+        if tensor._requires_grad and tensor._ctx is None:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place operation "
+                "(wrap the update in `with tg.no_grad():`)"
+            )
+        return change(tensor, op, compute)
+    try:
+        mutate(tensor.data)
+    except (TypeError, ValueError, IndexError) as error:  # NumPy's casting / read-only / shape errors
+        given = f", other operand of shape {tuple(other.shape)}" if hasattr(other, "shape") else ""
+        kind = IndexError if isinstance(error, IndexError) else RuntimeError  # t[4] = 1 on 3 elements
+        raise kind(f"{op}: {error} (tensor of shape {tensor.shape}, dtype {tensor.dtype}{given})") from None
+    tensor._version_cell[0] += 1
+    return tensor
+
+
+def _value(value, tensor):
+    """The raw value of an in-place operand: a number, or an array on the tensor's device."""
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    if isinstance(value, Tensor):
+        if type(value.data) is not type(tensor.data):
+            raise RuntimeError(
+                f"in-place: expected both tensors on one device, got {tensor.device} and {value.device}"
+            )
+        return value.data
+    return tensor._like(value).data
+
+
+def _scaled(other, alpha, tensor):
+    """``alpha · other`` for ``add_``/``sub_`` (a list or array operand becomes a tensor first)."""
+    return other * alpha if isinstance(other, (Tensor, int, float)) else tensor._like(other) * alpha
+
+
+def _iadd(d, v):
+    d += v
+
+
+def _isub(d, v):
+    d -= v
+
+
+def _imul(d, v):
+    d *= v
+
+
+def _idiv(d, v):
+    d /= v
+
+
+def _assign(d, index, v):
+    d[index] = v
+
+
+def _arithmetic(tensor, op, other, alpha, mutate, compute):
+    """``add_``, ``sub_``, ``mul_``, ``div_``: ``mutate(data, value)`` (``d += v``), or in the graph
+    ``compute(old, other)`` (``old + other``)."""
+    scaled = other if alpha == 1 else _scaled(other, alpha, tensor)
+    value = _value(scaled, tensor)
+    return _inplace(tensor, op, other, lambda d: mutate(d, value), lambda old: compute(old, scaled))
+
+
+def _clamp(tensor, min, max):
+    """``clamp_``: NumPy's ``clip`` into the data, or in the graph ``old.clamp(min, max)``."""
+    if min is None and max is None:
+        raise ValueError("clamp_: at least one of min and max must be given")
+    lo, hi, clip = _value(min, tensor), _value(max, tensor), tensor._backend().clip
+    return _inplace(tensor, "clamp_", None, lambda d: clip(d, lo, hi, out=d), lambda old: old.clamp(min, max))
+
+
+def _fill_random(tensor, op, first, second, generator):
+    """``uniform_(a, b)`` (U(a, b)) or ``normal_(mean, std)`` (N(mean, std²)): samples ``copy_``-ed in."""
+    xp = tensor._backend()
+    if op == "uniform_":
+        if not first <= second:
+            raise RuntimeError(f"uniform_: expects a range [a, b) with a <= b, got a={first}, b={second}")
+        sample = sampler(xp, generator).random(tensor.shape) * (second - first) + first
+    else:
+        if not second >= 0:
+            raise RuntimeError(f"normal_: expects std >= 0, got std={second}")
+        sample = sampler(xp, generator).standard_normal(tensor.shape) * second + first
+    return _setitem(tensor, Ellipsis, sample, op)
+
+
+def _setitem(tensor, index, value, op):
+    """``tensor[index] = value`` (also ``fill_``, ``copy_``): into the data, or in the graph ``SetItem``."""
+    source = _value(value, tensor)
+    replaced = value if isinstance(value, Tensor) else source
+    return _inplace(
+        tensor,
+        op,
+        value,
+        lambda d: _assign(d, index, source),
+        lambda old: SetItem.apply(old, index, replaced),
+    )
 
 
 # ---- the steps ------------------------------------------------------------------------------------------
@@ -157,8 +271,3 @@ def _replay(views, tensor):
     for ctx in views:
         tensor = type(ctx).apply(tensor, *ctx.inputs[1:])
     return tensor
-
-
-from ..ops.movement import Expand, SetItem  # noqa: E402  (ops import the autograd package: a cycle)
-from ..tensor import Tensor  # noqa: E402
-from . import function  # noqa: E402

@@ -72,6 +72,11 @@ def register_backend(name, backend):
     return previous
 
 
+def of_array(array):
+    """The backend whose arrays ``array`` belongs to, or None (a list, a number, a foreign array)."""
+    return _BY_ARRAY_TYPE.get(type(array))
+
+
 def backend_of(array):
     """The backend whose arrays ``array`` belongs to."""
     backend = _BY_ARRAY_TYPE.get(type(array))

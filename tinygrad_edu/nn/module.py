@@ -39,14 +39,7 @@ class Parameter(Tensor):
             data = Tensor([])
         elif not isinstance(data, Tensor):
             data = Tensor(data)
-        # Share the data (and so its version counter) like ``data.detach()``, as PyTorch does.
-        self.data = data.data
-        self._version_cell = data._version_cell
-        self._ctx = None
-        self._grad = None
-        self._hooks = None
-        self._retains_grad = False
-        self._requires_grad = False
+        self._adopt(data.detach())  # shares the data and its version counter, as PyTorch does
         self.requires_grad_(requires_grad)
 
     def __repr__(self):
@@ -496,8 +489,7 @@ def _host_array(value, name):
     """A state-dict value as a host (NumPy) array: from a Tensor, an array, or a number."""
     if isinstance(value, Tensor):
         return value._backend().to_numpy(value.data)
-    array_type = type(value)
-    backend = _backends._BY_ARRAY_TYPE.get(array_type)
+    backend = _backends.of_array(value)
     if backend is not None:
         return backend.to_numpy(value)
     try:

@@ -17,6 +17,7 @@ import dataclasses
 import numbers
 
 from ..autograd.function import Op
+from ..tensor import Tensor
 
 
 def pair(value, op, name):
@@ -259,6 +260,3 @@ class AvgPooling(Op):
         share = xp.reshape(grad / ctx.divisor, (n, c, 1, 1, oh, ow))
         cols = xp.broadcast_to(share, (n, c, kh, kw, oh, ow))
         return from_columns(xp, cols, ctx.image_shape, ctx.window), None, None
-
-
-from ..tensor import Tensor  # noqa: E402  (Tensor's module imports the ops: a cycle)
