@@ -47,6 +47,10 @@ def _reduced_by(np_reduce):
     return lambda a, dim, keepdim: ref.reduce(np_reduce, a, dim, keepdim)
 
 
+def _logsumexp(a, dim, keepdim):
+    return a.logsumexp(dim, keepdim)
+
+
 # reductions over a drawn dim (None, an int or a tuple) with keepdim: (name, fn(a, dim, keepdim),
 # values, methods, reference); PyTorch makes the same call, dim=None spelled as every dim
 REDUCTIONS = (
@@ -54,8 +58,8 @@ REDUCTIONS = (
     ("mean", lambda a, dim, keepdim: a.mean(dim, keepdim=keepdim), real, ["mean"], _reduced_by(np.mean)),
     ("amax", lambda a, dim, keepdim: a.amax(dim, keepdim), distinct, ["amax"], _reduced_by(np.max)),
     ("amin", lambda a, dim, keepdim: a.amin(dim, keepdim), distinct, ["amin"], _reduced_by(np.min)),
-    ("logsumexp", lambda a, dim, keepdim: a.logsumexp(dim, keepdim), wide, ["logsumexp"], ref.logsumexp),
-    ("logsumexp_large_logits", lambda a, d, k: a.logsumexp(d, k), large, ["logsumexp"], ref.logsumexp),
+    ("logsumexp", _logsumexp, wide, ["logsumexp"], ref.logsumexp),
+    ("logsumexp_large_logits", _logsumexp, large, ["logsumexp"], ref.logsumexp),
 )
 for _name, _fn, _values, _methods, _reference in REDUCTIONS:
     op(_name, _fn, reduction(_values), _over_every_dim(_fn), _methods, reference=_reference)
