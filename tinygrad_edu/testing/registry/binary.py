@@ -67,6 +67,10 @@ def _mul_div(a, b, c):
     return a.mul(b).div(c)
 
 
+def _mul_div_reference(a, b, c):
+    return a * b / c
+
+
 def _scalar_right(a):
     """Python numbers on the right; the same arithmetic serves as the NumPy reference."""
     return ((a + 1.5) * 2.0 - 0.25) / 4.0
@@ -109,13 +113,7 @@ SAME_IN_PYTORCH = (
     ("mul", lambda a, b: a * b, broadcasting(real, real), ["__mul__"], np.multiply),
     ("div", lambda a, b: a / b, broadcasting(real, nonzero), ["__truediv__"], np.divide),
     ("add_sub_alpha", _add_sub_alpha, broadcasting(real, real), ["add", "sub"], _add_sub_alpha_reference),
-    (
-        "mul_div_methods",
-        _mul_div,
-        broadcasting(real, real, nonzero),
-        ["mul", "div"],
-        lambda a, b, c: a * b / c,
-    ),
+    ("mul_div_methods", _mul_div, broadcasting(real, real, nonzero), ["mul", "div"], _mul_div_reference),
     ("pow_tensor", lambda a, b: a**b, broadcasting(positive, real), ["__pow__"], np.power),
     ("pow_method_tensor", lambda a, b: a.pow(b), broadcasting(positive, real), ["pow"], np.power),
     ("pow_int_exponent", lambda a, p: a**p, _int_exponents, ["__pow__"], lambda a, p: a ** float(p)),
