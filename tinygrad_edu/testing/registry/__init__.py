@@ -13,7 +13,8 @@ runs the same entries from an installed package (no tests/, no hypothesis).
 The modules mirror ``tinygrad_edu/ops/`` (one per op module), plus ``composite`` (Tensor methods and
 ``nn.functional`` functions built from several ops) and ``autograd`` (in-place changes, user
 ``Function``s); ``reference`` holds the longer NumPy forwards. Enrolling an op is one ``op(...)``
-call in the module of the op it exercises.
+call in the module of the op it exercises, or one row of a table there whose rows a loop enrolls
+(families alike but for the op and its reference: one-input methods, reductions, losses, ...).
 """
 
 import importlib

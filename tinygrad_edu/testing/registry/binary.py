@@ -55,127 +55,78 @@ def const_array_case(draw, domain=real):
     return Case((domain(rng, drawn[0]),), {"c": positive(rng, drawn[1])})
 
 
-op("add", lambda a, b: a + b, broadcasting(real, real), lambda a, b: a + b, ["__add__"], reference=np.add)
+def _add_sub_alpha(a, b):
+    return a.add(b, alpha=2.5).sub(b, alpha=-0.5)
 
 
-op(
-    "sub",
-    lambda a, b: a - b,
-    broadcasting(real, real),
-    lambda a, b: a - b,
-    ["__sub__"],
-    reference=np.subtract,
+def _add_sub_alpha_reference(a, b):
+    return a + 2.5 * b + 0.5 * b
+
+
+def _mul_div(a, b, c):
+    return a.mul(b).div(c)
+
+
+def _mul_div_reference(a, b, c):
+    return a * b / c
+
+
+def _scalar_right(a):
+    """Python numbers on the right; the same arithmetic serves as the NumPy reference."""
+    return ((a + 1.5) * 2.0 - 0.25) / 4.0
+
+
+def _scalar_reflected(a):
+    """Python numbers on the left (``__rsub__``, ...); the same arithmetic serves as the reference."""
+    return (1.5 - a) * (2.5 + a) + 0.5 * a + 3.0 / a + 2 * a
+
+
+def _same_tensor_twice(a):
+    """One tensor feeding one op twice: the engine adds both contributions."""
+    return a * a + a / (a.exp() + 1)
+
+
+def _same_tensor_twice_reference(a):
+    return a * a + a / (np.exp(a) + 1)
+
+
+def _max_tensor(a, b):
+    """``x.max(other)`` is maximum (and ``x.min(other)`` minimum)."""
+    return a.max(b) - b.min(a)
+
+
+def _max_tensor_reference(a, b):
+    return np.maximum(a, b) - np.minimum(b, a)
+
+
+_int_exponents = unary_with(nonzero, p=st.sampled_from([0, 1, 2, 3, -1, -2]))
+_float_exponents = unary_with(positive, p=st.sampled_from([0.5, 1.5, -0.5, 2.5, 1 / 3, 0.0]))
+_bases = unary_with(real, c=st.sampled_from([2.0, 0.5, 3, math.e]))
+_operators = ["__add__", "__mul__", "__sub__", "__truediv__"]
+_reflected_operators = ["__rsub__", "__radd__", "__rmul__", "__rtruediv__"]
+_twice_operators = ["__mul__", "__truediv__", "__add__"]
+
+# the same call in PyTorch: (name, fn, cases, methods, reference)
+SAME_IN_PYTORCH = (
+    ("add", lambda a, b: a + b, broadcasting(real, real), ["__add__"], np.add),
+    ("sub", lambda a, b: a - b, broadcasting(real, real), ["__sub__"], np.subtract),
+    ("mul", lambda a, b: a * b, broadcasting(real, real), ["__mul__"], np.multiply),
+    ("div", lambda a, b: a / b, broadcasting(real, nonzero), ["__truediv__"], np.divide),
+    ("add_sub_alpha", _add_sub_alpha, broadcasting(real, real), ["add", "sub"], _add_sub_alpha_reference),
+    ("mul_div_methods", _mul_div, broadcasting(real, real, nonzero), ["mul", "div"], _mul_div_reference),
+    ("pow_tensor", lambda a, b: a**b, broadcasting(positive, real), ["__pow__"], np.power),
+    ("pow_method_tensor", lambda a, b: a.pow(b), broadcasting(positive, real), ["pow"], np.power),
+    ("pow_int_exponent", lambda a, p: a**p, _int_exponents, ["__pow__"], lambda a, p: a ** float(p)),
+    ("pow_float_exponent", lambda a, p: a.pow(p), _float_exponents, ["pow"], lambda a, p: a**p),
+    ("rpow", lambda a, c: c**a, _bases, ["__rpow__"], lambda a, c: np.power(float(c), a)),
+    ("scalar_right", _scalar_right, unary(real), _operators, _scalar_right),
+    ("scalar_reflected", _scalar_reflected, unary(nonzero), _reflected_operators, _scalar_reflected),
+    ("same_tensor_twice", _same_tensor_twice, unary(real), _twice_operators, _same_tensor_twice_reference),
+    ("maximum", lambda a, b: a.maximum(b), broadcasting(grid_odd, grid_even), ["maximum"], np.maximum),
+    ("max_tensor", _max_tensor, broadcasting(grid_odd, grid_even), ["max", "min"], _max_tensor_reference),
 )
-
-
-op(
-    "mul",
-    lambda a, b: a * b,
-    broadcasting(real, real),
-    lambda a, b: a * b,
-    ["__mul__"],
-    reference=np.multiply,
-)
-
-
-op(
-    "div",
-    lambda a, b: a / b,
-    broadcasting(real, nonzero),
-    lambda a, b: a / b,
-    ["__truediv__"],
-    reference=np.divide,
-)
-
-
-op(
-    "add_sub_alpha",
-    lambda a, b: a.add(b, alpha=2.5).sub(b, alpha=-0.5),
-    broadcasting(real, real),
-    lambda a, b: a.add(b, alpha=2.5).sub(b, alpha=-0.5),
-    ["add", "sub"],
-    reference=lambda a, b: a + 2.5 * b + 0.5 * b,
-)
-
-
-op(
-    "mul_div_methods",
-    lambda a, b, c: a.mul(b).div(c),
-    broadcasting(real, real, nonzero),
-    lambda a, b, c: a.mul(b).div(c),
-    ["mul", "div"],
-    reference=lambda a, b, c: a * b / c,
-)
-
-
-op(
-    "pow_tensor",
-    lambda a, b: a**b,
-    broadcasting(positive, real),
-    lambda a, b: a**b,
-    ["__pow__"],
-    reference=np.power,
-)
-
-
-op(
-    "pow_method_tensor",
-    lambda a, b: a.pow(b),
-    broadcasting(positive, real),
-    lambda a, b: a.pow(b),
-    ["pow"],
-    reference=np.power,
-)
-
-
-op(
-    "pow_int_exponent",
-    lambda a, p: a**p,
-    unary_with(nonzero, p=st.sampled_from([0, 1, 2, 3, -1, -2])),
-    lambda a, p: a**p,
-    ["__pow__"],
-    reference=lambda a, p: a ** float(p),
-)
-
-
-op(
-    "pow_float_exponent",
-    lambda a, p: a.pow(p),
-    unary_with(positive, p=st.sampled_from([0.5, 1.5, -0.5, 2.5, 1 / 3, 0.0])),
-    lambda a, p: a.pow(p),
-    ["pow"],
-    reference=lambda a, p: a**p,
-)
-
-
-op(
-    "rpow",
-    lambda a, c: c**a,
-    unary_with(real, c=st.sampled_from([2.0, 0.5, 3, math.e])),
-    lambda a, c: c**a,
-    ["__rpow__"],
-    reference=lambda a, c: np.power(float(c), a),
-)
-
-
-op(
-    "scalar_right",
-    lambda a: ((a + 1.5) * 2.0 - 0.25) / 4.0,
-    unary(real),
-    lambda a: ((a + 1.5) * 2.0 - 0.25) / 4.0,
-    ["__add__", "__mul__", "__sub__", "__truediv__"],
-    reference=lambda a: ((a + 1.5) * 2.0 - 0.25) / 4.0,
-)
-
-
-op(
-    "scalar_reflected",
-    lambda a: (1.5 - a) * (2.5 + a) + 0.5 * a + 3.0 / a + 2 * a,
-    unary(nonzero),
-    lambda a: (1.5 - a) * (2.5 + a) + 0.5 * a + 3.0 / a + 2 * a,
-    ["__rsub__", "__radd__", "__rmul__", "__rtruediv__"],
-    reference=lambda a: (1.5 - a) * (2.5 + a) + 0.5 * a + 3.0 / a + 2 * a,
-)
+for _name, _fn, _cases, _methods, _reference in SAME_IN_PYTORCH:
+    op(_name, _fn, _cases, _fn, _methods, reference=_reference)
 
 
 op(
@@ -194,16 +145,6 @@ op(
 
 
 op(
-    "same_tensor_twice",  # one tensor feeding one op twice: the engine adds both contributions
-    lambda a: a * a + a / (a.exp() + 1),
-    unary(real),
-    lambda a: a * a + a / (a.exp() + 1),
-    ["__mul__", "__truediv__", "__add__"],
-    reference=lambda a: a * a + a / (np.exp(a) + 1),
-)
-
-
-op(
     "clamp_tensor_bounds",
     lambda a, lo, hi: a.clamp(lo, hi),
     clamp_tensor_case(),
@@ -212,16 +153,6 @@ op(
     lambda a, lo, hi: torch.minimum(torch.maximum(a, lo), hi),
     ["clamp"],
     reference=lambda a, lo, hi: np.minimum(np.maximum(a, lo), hi),
-)
-
-
-op(
-    "maximum",
-    lambda a, b: a.maximum(b),
-    broadcasting(grid_odd, grid_even),
-    lambda a, b: a.maximum(b),
-    ["maximum"],
-    reference=np.maximum,
 )
 
 
@@ -285,14 +216,4 @@ op(
     lambda a, condition: torch.where(torch.from_numpy(condition), a, 0.5),
     ["tg.where"],
     reference=lambda a, condition: np.where(condition, a, 0.5),
-)
-
-
-op(
-    "max_tensor",  # x.max(other) is maximum
-    lambda a, b: a.max(b) - b.min(a),
-    broadcasting(grid_odd, grid_even),
-    lambda a, b: a.max(b) - b.min(a),
-    ["max", "min"],
-    reference=lambda a, b: np.maximum(a, b) - np.minimum(b, a),
 )

@@ -154,6 +154,11 @@ def reduction(draw, domain=real, keepdim=True, allow_none=True, allow_tuple=True
     return Case((domain(seeded_rng(draw), shape),), params)
 
 
+def along_one_dim(domain=real, **shape_kw):
+    """One input with one drawn int ``dim`` and no ``keepdim`` (softmax, cumsum, unbind)."""
+    return reduction(domain, keepdim=False, allow_none=False, allow_tuple=False, **shape_kw)
+
+
 @st.composite
 def with_ones(draw, min_dims=0):
     """A shape with many dims of size 1 (squeeze, expand)."""

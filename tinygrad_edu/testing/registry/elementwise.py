@@ -15,53 +15,94 @@ from . import reference as ref
 from .cases import above_minus_one, grid_odd, nonzero, positive, real, saturating, unary, unary_with, wide
 from .entry import op, torch
 
-op("neg", lambda a: -a, unary(real), lambda a: -a, ["__neg__"], reference=np.negative)
-
-
-op("neg_method", lambda a: a.neg(), unary(real), lambda a: a.neg(), ["neg"], reference=np.negative)
-
-
-op("abs", lambda a: a.abs(), unary(nonzero), lambda a: a.abs(), ["abs"], reference=np.abs)
-
-
-op("abs_builtin", lambda a: abs(a), unary(nonzero), lambda a: abs(a), ["__abs__"], reference=np.abs)
-
-
-op("exp", lambda a: a.exp(), unary(real), lambda a: a.exp(), ["exp"], reference=np.exp)
-
-
-op("log", lambda a: a.log(), unary(positive), lambda a: a.log(), ["log"], reference=np.log)
-
-
-op("log1p", lambda a: a.log1p(), unary(above_minus_one), lambda a: a.log1p(), ["log1p"], reference=np.log1p)
-
-
-op("expm1", lambda a: a.expm1(), unary(real), lambda a: a.expm1(), ["expm1"], reference=np.expm1)
-
-
-op("sqrt", lambda a: a.sqrt(), unary(positive), lambda a: a.sqrt(), ["sqrt"], reference=np.sqrt)
-
-
-op(
-    "rsqrt",
-    lambda a: a.rsqrt(),
-    unary(positive),
-    lambda a: a.rsqrt(),
-    ["rsqrt"],
-    reference=lambda a: 1 / np.sqrt(a),
+# the same call in PyTorch: (name, fn(a), values, methods, reference)
+SAME_IN_PYTORCH = (
+    ("neg", lambda a: -a, real, ["__neg__"], np.negative),
+    ("neg_method", lambda a: a.neg(), real, ["neg"], np.negative),
+    ("abs", lambda a: a.abs(), nonzero, ["abs"], np.abs),
+    ("abs_builtin", lambda a: abs(a), nonzero, ["__abs__"], np.abs),
+    ("exp", lambda a: a.exp(), real, ["exp"], np.exp),
+    ("log", lambda a: a.log(), positive, ["log"], np.log),
+    ("log1p", lambda a: a.log1p(), above_minus_one, ["log1p"], np.log1p),
+    ("expm1", lambda a: a.expm1(), real, ["expm1"], np.expm1),
+    ("sqrt", lambda a: a.sqrt(), positive, ["sqrt"], np.sqrt),
+    ("rsqrt", lambda a: a.rsqrt(), positive, ["rsqrt"], lambda a: 1 / np.sqrt(a)),
+    ("sin", lambda a: a.sin(), real, ["sin"], np.sin),
+    ("cos", lambda a: a.cos(), real, ["cos"], np.cos),
+    ("tanh", lambda a: a.tanh(), wide, ["tanh"], np.tanh),
+    ("sigmoid", lambda a: a.sigmoid(), wide, ["sigmoid"], ref.sigmoid),
+    ("relu", lambda a: a.relu(), nonzero, ["relu"], lambda a: np.maximum(a, 0.0)),
+    ("sign", lambda a: a.sign(), nonzero, ["sign"], np.sign),
+    ("clamp_min", lambda a: a.clamp(min=-0.4), grid_odd, ["clamp"], lambda a: np.maximum(a, -0.4)),
+    ("clamp_max", lambda a: a.clamp(max=0.6), grid_odd, ["clamp"], lambda a: np.minimum(a, 0.6)),
+    ("clamp_both", lambda a: a.clamp(-0.4, 0.6), grid_odd, ["clamp"], lambda a: np.clip(a, -0.4, 0.6)),
+    ("clip", lambda a: a.clip(-0.8, 0.4), grid_odd, ["clip"], lambda a: np.clip(a, -0.8, 0.4)),
+    ("reciprocal", lambda a: a.reciprocal(), nonzero, ["reciprocal"], lambda a: 1 / a),
+    ("square", lambda a: a.square(), real, ["square"], lambda a: a * a),
+    ("clone", lambda a: a.clone(), real, ["clone"], np.copy),
+    ("log2", lambda a: a.log2(), positive, ["log2"], np.log2),
+    ("log10", lambda a: a.log10(), positive, ["log10"], np.log10),
 )
+for _name, _fn, _values, _methods, _reference in SAME_IN_PYTORCH:
+    op(_name, _fn, unary(_values), _fn, _methods, reference=_reference)
 
 
-op("sin", lambda a: a.sin(), unary(real), lambda a: a.sin(), ["sin"], reference=np.sin)
+def _method_pair(name, *args, **kwargs):
+    """Our ``a.<name>(*drawn, *args, **kwargs)`` and PyTorch's ``torch.nn.functional.<name>(a, ...)``,
+    the case's drawn parameters passed positionally (in the order the case draws them)."""
+    ours = _method(name, *args, **kwargs)
+    return ours, _functional(torch.nn.functional, name, *args, **kwargs)
 
 
-op("cos", lambda a: a.cos(), unary(real), lambda a: a.cos(), ["cos"], reference=np.cos)
+def _functional_pair(name, *args, **kwargs):
+    """``F.<name>(a, *drawn, *args, **kwargs)`` and the same function of ``torch.nn.functional``."""
+    return _functional(F, name, *args, **kwargs), _functional(torch.nn.functional, name, *args, **kwargs)
 
 
-op("tanh", lambda a: a.tanh(), unary(wide), lambda a: a.tanh(), ["tanh"], reference=np.tanh)
+def _method(name, *args, **kwargs):
+    return lambda a, **drawn: getattr(a, name)(*drawn.values(), *args, **kwargs)
 
 
-op("sigmoid", lambda a: a.sigmoid(), unary(wide), lambda a: a.sigmoid(), ["sigmoid"], reference=ref.sigmoid)
+def _functional(module, name, *args, **kwargs):
+    return lambda a, **drawn: getattr(module, name)(a, *drawn.values(), *args, **kwargs)
+
+
+def _gelu_tanh(a):
+    return ref.gelu(a, "tanh")
+
+
+def _softplus_1_1(a):
+    return ref.softplus(a, 1.0, 1.0)
+
+
+def _softplus_20(a, beta):
+    return ref.softplus(a, beta, 20.0)
+
+
+_slopes = unary_with(nonzero, slope=st.sampled_from([0.01, 0.2, 1.5]))
+_alphas = unary_with(nonzero, alpha=st.sampled_from([1.0, 0.5, 2.0]))
+_betas = unary_with(wide, beta=st.sampled_from([1.0, 2.0, 0.5]))
+_F_slopes = unary_with(nonzero, slope=st.sampled_from([0.01, 0.2]))
+_F_betas = unary_with(wide, beta=st.sampled_from([1.0, 2.0]))
+
+# activations, as a Tensor method and an nn.functional function: (name, cases, (fn, torch_fn),
+# methods, reference); softplus_threshold is linear above the threshold (1.0 lies on the even grid:
+# never straddled)
+ACTIVATIONS = (
+    ("leaky_relu", _slopes, _method_pair("leaky_relu"), ["leaky_relu"], ref.leaky_relu),
+    ("leaky_relu_default", unary(nonzero), _method_pair("leaky_relu"), ["leaky_relu"], ref.leaky_relu),
+    ("elu", _alphas, _method_pair("elu"), ["elu"], ref.elu),
+    ("gelu", unary(wide), _method_pair("gelu"), ["gelu"], ref.gelu),
+    ("gelu_tanh", unary(wide), _method_pair("gelu", approximate="tanh"), ["gelu"], _gelu_tanh),
+    ("softplus", _betas, _method_pair("softplus"), ["softplus"], ref.softplus),
+    ("softplus_threshold", unary(grid_odd), _method_pair("softplus", 1.0, 1.0), ["softplus"], _softplus_1_1),
+    ("F.relu", unary(nonzero), _functional_pair("relu"), [], lambda a: np.maximum(a, 0.0)),
+    ("F.leaky_relu", _F_slopes, _functional_pair("leaky_relu"), [], ref.leaky_relu),
+    ("F.elu", unary(nonzero), _functional_pair("elu", 0.7), [], lambda a: ref.elu(a, 0.7)),
+    ("F.softplus", _F_betas, _functional_pair("softplus", 20.0), [], _softplus_20),
+)
+for _name, _cases, (_fn, _torch_fn), _methods, _reference in ACTIVATIONS:
+    op(_name, _fn, _cases, _torch_fn, _methods, reference=_reference)
 
 
 op(
@@ -74,183 +115,22 @@ op(
 )
 
 
-op(
-    "relu",
-    lambda a: a.relu(),
-    unary(nonzero),
-    lambda a: a.relu(),
-    ["relu"],
-    reference=lambda a: np.maximum(a, 0.0),
-)
-
-
-op(
-    "leaky_relu",
-    lambda a, slope: a.leaky_relu(slope),
-    unary_with(nonzero, slope=st.sampled_from([0.01, 0.2, 1.5])),
-    lambda a, slope: torch.nn.functional.leaky_relu(a, slope),
-    ["leaky_relu"],
-    reference=ref.leaky_relu,
-)
-
-
-op(
-    "leaky_relu_default",
-    lambda a: a.leaky_relu(),
-    unary(nonzero),
-    lambda a: torch.nn.functional.leaky_relu(a),
-    ["leaky_relu"],
-    reference=ref.leaky_relu,
-)
-
-
-op(
-    "elu",
-    lambda a, alpha: a.elu(alpha),
-    unary_with(nonzero, alpha=st.sampled_from([1.0, 0.5, 2.0])),
-    lambda a, alpha: torch.nn.functional.elu(a, alpha),
-    ["elu"],
-    reference=ref.elu,
-)
-
-
-op(
-    "gelu",
-    lambda a: a.gelu(),
-    unary(wide),
-    lambda a: torch.nn.functional.gelu(a),
-    ["gelu"],
-    reference=ref.gelu,
-)
-
-
-op(
-    "gelu_tanh",
-    lambda a: a.gelu(approximate="tanh"),
-    unary(wide),
-    lambda a: torch.nn.functional.gelu(a, approximate="tanh"),
-    ["gelu"],
-    reference=lambda a: ref.gelu(a, "tanh"),
-)
-
-
-op(
-    "softplus",
-    lambda a, beta: a.softplus(beta),
-    unary_with(wide, beta=st.sampled_from([1.0, 2.0, 0.5])),
-    lambda a, beta: torch.nn.functional.softplus(a, beta),
-    ["softplus"],
-    reference=ref.softplus,
-)
-
-
-op(
-    "softplus_threshold",  # linear above the threshold (1.0 lies on the even grid: never straddled)
-    lambda a: a.softplus(1.0, 1.0),
-    unary(grid_odd),
-    lambda a: torch.nn.functional.softplus(a, 1.0, 1.0),
-    ["softplus"],
-    reference=lambda a: ref.softplus(a, 1.0, 1.0),
-)
-
-
-op("sign", lambda a: a.sign(), unary(nonzero), lambda a: a.sign(), ["sign"], reference=np.sign)
-
-
-op(
-    "clamp_min",
-    lambda a: a.clamp(min=-0.4),
-    unary(grid_odd),
-    lambda a: a.clamp(min=-0.4),
-    ["clamp"],
-    reference=lambda a: np.maximum(a, -0.4),
-)
-
-
-op(
-    "clamp_max",
-    lambda a: a.clamp(max=0.6),
-    unary(grid_odd),
-    lambda a: a.clamp(max=0.6),
-    ["clamp"],
-    reference=lambda a: np.minimum(a, 0.6),
-)
-
-
-op(
-    "clamp_both",
-    lambda a: a.clamp(-0.4, 0.6),
-    unary(grid_odd),
-    lambda a: a.clamp(-0.4, 0.6),
-    ["clamp"],
-    reference=lambda a: np.clip(a, -0.4, 0.6),
-)
-
-
-op(
-    "clip",
-    lambda a: a.clip(-0.8, 0.4),
-    unary(grid_odd),
-    lambda a: a.clip(-0.8, 0.4),
-    ["clip"],
-    reference=lambda a: np.clip(a, -0.8, 0.4),
-)
-
-
-op(
-    "reciprocal",
-    lambda a: a.reciprocal(),
-    unary(nonzero),
-    lambda a: a.reciprocal(),
-    ["reciprocal"],
-    reference=lambda a: 1 / a,
-)
-
-
-op("square", lambda a: a.square(), unary(real), lambda a: a.square(), ["square"], reference=lambda a: a * a)
-
-
 op("erf", lambda a: tg.erf(a), unary(real), lambda a: torch.erf(a), ["tg.erf"], reference=ref.erf)
 
 
-op("clone", lambda a: a.clone(), unary(real), lambda a: a.clone(), ["clone"], reference=np.copy)
+def _cast_to(dtype):
+    return lambda a: a.astype(dtype)
 
 
-# float32 -> float64: a float32 input needs a wide finite-difference step (the op is linear, so a
-# wide step is exact up to float32 rounding, far inside rtol)
-op(
-    "to_float64",
-    lambda a: a.to(tg.float64),
-    unary(real),
-    lambda a: a.to(torch.float64),
-    ["to"],
-    dtype=np.float32,
-    eps=1e-2,
-    reference=lambda a: a.astype(np.float64),
+# casts: (name, fn, torch_fn, methods, the input's dtype, the output's). Linear ops, so the wide
+# finite-difference step a float32 input needs is exact up to float32 rounding, far inside rtol
+CASTS = (
+    ("to_float64", lambda a: a.to(tg.float64), lambda a: a.to(torch.float64), ["to"], np.float32, np.float64),
+    ("double", lambda a: a.double(), lambda a: a.double(), ["double"], np.float32, np.float64),
+    ("float", lambda a: a.float(), lambda a: a.float(), ["float"], np.float64, np.float32),
 )
-
-
-op(
-    "double",
-    lambda a: a.double(),
-    unary(real),
-    lambda a: a.double(),
-    ["double"],
-    dtype=np.float32,
-    eps=1e-2,
-    reference=lambda a: a.astype(np.float64),
-)
-
-
-op(
-    "float",
-    lambda a: a.float(),
-    unary(real),
-    lambda a: a.float(),
-    ["float"],
-    eps=1e-2,
-    reference=lambda a: a.astype(np.float32),
-)
+for _name, _fn, _torch_fn, _methods, _dtype, _result in CASTS:
+    op(_name, _fn, unary(real), _torch_fn, _methods, dtype=_dtype, eps=1e-2, reference=_cast_to(_result))
 
 
 op(
@@ -259,33 +139,6 @@ op(
     unary(real),
     lambda a: a.to("cpu"),
     reference=np.copy,
-)
-
-
-op(
-    "F.relu",
-    lambda a: F.relu(a),
-    unary(nonzero),
-    lambda a: torch.nn.functional.relu(a),
-    reference=lambda a: np.maximum(a, 0.0),
-)
-
-
-op(
-    "F.leaky_relu",
-    lambda a, slope: F.leaky_relu(a, slope),
-    unary_with(nonzero, slope=st.sampled_from([0.01, 0.2])),
-    lambda a, slope: torch.nn.functional.leaky_relu(a, slope),
-    reference=ref.leaky_relu,
-)
-
-
-op(
-    "F.elu",
-    lambda a: F.elu(a, 0.7),
-    unary(nonzero),
-    lambda a: torch.nn.functional.elu(a, 0.7),
-    reference=lambda a: ref.elu(a, 0.7),
 )
 
 
@@ -302,21 +155,6 @@ op("F.sigmoid", lambda a: F.sigmoid(a), unary(wide), lambda a: torch.sigmoid(a),
 
 
 op("F.tanh", lambda a: F.tanh(a), unary(wide), lambda a: torch.tanh(a), reference=np.tanh)
-
-
-op(
-    "F.softplus",
-    lambda a, beta: F.softplus(a, beta, 20.0),
-    unary_with(wide, beta=st.sampled_from([1.0, 2.0])),
-    lambda a, beta: torch.nn.functional.softplus(a, beta, 20.0),
-    reference=lambda a, beta: ref.softplus(a, beta, 20.0),
-)
-
-
-op("log2", lambda a: a.log2(), unary(positive), lambda a: a.log2(), ["log2"], reference=np.log2)
-
-
-op("log10", lambda a: a.log10(), unary(positive), lambda a: a.log10(), ["log10"], reference=np.log10)
 
 
 op("log2_function", lambda a: tg.log2(a) + tg.log10(a), unary(positive), lambda a: a.log2() + a.log10(),

@@ -132,27 +132,45 @@ def _bce_logits(tensor_fn, functional, name="binary_cross_entropy_with_logits"):
     return call
 
 
-def _torch_hinge(s, target, reduction):
-    loss = (1.1 - torch.from_numpy(target) * s).clamp(min=0)
-    return {"mean": loss.mean, "sum": loss.sum, "none": lambda: loss}[reduction]()
+@st.composite
+def soft_target_case(draw):
+    """Logits (N, C) and class-probability targets that are differentiable inputs too."""
+    batch, classes = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+    rng = seeded_rng(draw)
+    target = as_float64(rng.dirichlet(np.ones(classes), size=batch), (batch, classes))
+    params = {
+        "weight": rng.uniform(0.5, 2.0, classes) if draw(st.booleans()) else None,
+        "reduction": draw(_reductions),
+        "label_smoothing": draw(st.sampled_from([0.0, 0.1])),
+    }
+    return Case((real(rng, (batch, classes)), target), params)
 
 
-op(
-    "F.mse_loss",
-    lambda a, b, reduction: F.mse_loss(a, b, reduction=reduction),
-    regression_case(real, real),
-    lambda a, b, reduction: torch.nn.functional.mse_loss(a, b, reduction=reduction),
-    reference=lambda a, b, reduction: ref.reduced((a - b) ** 2, reduction),
-)
+def _soft_cross_entropy(tensor_fn, functional):
+    def call(z, target, weight, reduction, label_smoothing):
+        weight = None if weight is None else tensor_fn(weight)
+        return functional.cross_entropy(
+            z, target, weight, reduction=reduction, label_smoothing=label_smoothing
+        )
+
+    return call
 
 
-op(
-    "F.l1_loss",
-    lambda a, b, reduction: F.l1_loss(a, b, reduction=reduction),
-    regression_case(),
-    lambda a, b, reduction: torch.nn.functional.l1_loss(a, b, reduction=reduction),
-    reference=lambda a, b, reduction: ref.reduced(np.abs(a - b), reduction),
-)
+def _regression_loss(name, **options):
+    """A factory like the others: ``functional.<name>(a, b, reduction=reduction, **options)``."""
+
+    def make(tensor_fn, functional):
+        return lambda a, b, reduction: getattr(functional, name)(a, b, reduction=reduction, **options)
+
+    return make
+
+
+def _mse_reference(a, b, reduction):
+    return ref.reduced((a - b) ** 2, reduction)
+
+
+def _l1_reference(a, b, reduction):
+    return ref.reduced(np.abs(a - b), reduction)
 
 
 def _huber_reference(a, b, reduction, delta=1.0):
@@ -161,69 +179,41 @@ def _huber_reference(a, b, reduction, delta=1.0):
     return ref.reduced(np.where(d < delta, 0.5 * d**2, delta * (d - 0.5 * delta)), reduction)
 
 
-op(
-    "F.huber_loss",
-    lambda a, b, reduction: F.huber_loss(a, b, reduction=reduction, delta=1.0),
-    regression_case(),
-    lambda a, b, reduction: torch.nn.functional.huber_loss(a, b, reduction=reduction, delta=1.0),
-    reference=_huber_reference,
+def _nll_reference(z, target, weight, reduction, label_smoothing):
+    return ref.cross_entropy(z, target, weight, reduction)
+
+
+_bce_logits_reference = ref.binary_cross_entropy_with_logits
+_probability_targets = class_case(probabilities=True, extra_dims=True)
+_extreme_logits = binary_case(domain=extreme)
+
+
+# losses built by a factory of (how an array becomes a tensor, the functional module): ours is
+# factory(tg.tensor, F), PyTorch's factory(torch.from_numpy, torch.nn.functional).
+# (name, factory, cases, reference)
+FACTORY_LOSSES = (
+    ("F.mse_loss", _regression_loss("mse_loss"), regression_case(real, real), _mse_reference),
+    ("F.l1_loss", _regression_loss("l1_loss"), regression_case(), _l1_reference),
+    ("F.huber_loss", _regression_loss("huber_loss", delta=1.0), regression_case(), _huber_reference),
+    ("F.cross_entropy", _cross_entropy, class_case(), ref.cross_entropy),
+    # (N, C, d1) logits, (N, d1) targets
+    ("F.cross_entropy_spatial", _cross_entropy, class_case(extra_dims=True), ref.cross_entropy),
+    ("F.cross_entropy_unbatched", _cross_entropy, class_case(unbatched=True), ref.cross_entropy),
+    ("F.cross_entropy_probabilities", _cross_entropy, _probability_targets, ref.cross_entropy),
+    ("F.cross_entropy_extreme_logits", _cross_entropy, class_case(domain=extreme), ref.cross_entropy),
+    ("F.nll_loss", _nll, class_case(smoothing=False, extra_dims=True), _nll_reference),
+    ("F.binary_cross_entropy_with_logits", _bce_logits, binary_case(), _bce_logits_reference),
+    ("F.binary_cross_entropy_with_logits_extreme", _bce_logits, _extreme_logits, _bce_logits_reference),
+    ("F.cross_entropy_probability_grad", _soft_cross_entropy, soft_target_case(), ref.cross_entropy),
 )
+for _name, _factory, _cases, _reference in FACTORY_LOSSES:
+    _torch_fn = _factory(torch.from_numpy, torch.nn.functional)
+    op(_name, _factory(tg.tensor, F), _cases, _torch_fn, reference=_reference)
 
 
-op(
-    "F.cross_entropy",
-    _cross_entropy(tg.tensor, F),
-    class_case(),
-    _cross_entropy(torch.from_numpy, torch.nn.functional),
-    reference=ref.cross_entropy,
-)
-
-
-op(
-    "F.cross_entropy_spatial",  # (N, C, d1) logits, (N, d1) targets
-    _cross_entropy(tg.tensor, F),
-    class_case(extra_dims=True),
-    _cross_entropy(torch.from_numpy, torch.nn.functional),
-    reference=ref.cross_entropy,
-)
-
-
-op(
-    "F.cross_entropy_unbatched",
-    _cross_entropy(tg.tensor, F),
-    class_case(unbatched=True),
-    _cross_entropy(torch.from_numpy, torch.nn.functional),
-    reference=ref.cross_entropy,
-)
-
-
-op(
-    "F.cross_entropy_probabilities",
-    _cross_entropy(tg.tensor, F),
-    class_case(probabilities=True, extra_dims=True),
-    _cross_entropy(torch.from_numpy, torch.nn.functional),
-    reference=ref.cross_entropy,
-)
-
-
-op(
-    "F.cross_entropy_extreme_logits",
-    _cross_entropy(tg.tensor, F),
-    class_case(domain=extreme),
-    _cross_entropy(torch.from_numpy, torch.nn.functional),
-    reference=ref.cross_entropy,
-)
-
-
-op(
-    "F.nll_loss",
-    _nll(tg.tensor, F),
-    class_case(smoothing=False, extra_dims=True),
-    _nll(torch.from_numpy, torch.nn.functional),
-    reference=lambda z, target, weight, reduction, label_smoothing: ref.cross_entropy(
-        z, target, weight, reduction
-    ),
-)
+def _torch_hinge(s, target, reduction):
+    loss = (1.1 - torch.from_numpy(target) * s).clamp(min=0)
+    return {"mean": loss.mean, "sum": loss.sum, "none": lambda: loss}[reduction]()
 
 
 op(
@@ -234,24 +224,6 @@ op(
         p, y, _torch_or_none(weight), reduction=reduction
     ),
     reference=ref.binary_cross_entropy,
-)
-
-
-op(
-    "F.binary_cross_entropy_with_logits",
-    _bce_logits(tg.tensor, F),
-    binary_case(),
-    _bce_logits(torch.from_numpy, torch.nn.functional),
-    reference=ref.binary_cross_entropy_with_logits,
-)
-
-
-op(
-    "F.binary_cross_entropy_with_logits_extreme",
-    _bce_logits(tg.tensor, F),
-    binary_case(domain=extreme),
-    _bce_logits(torch.from_numpy, torch.nn.functional),
-    reference=ref.binary_cross_entropy_with_logits,
 )
 
 
@@ -283,37 +255,4 @@ op(
         s, torch.from_numpy(target), p, 1.1, _torch_or_none(weight), reduction=reduction
     ),
     reference=lambda s, target, p, weight, reduction: ref.multi_margin(s, target, p, 1.1, weight, reduction),
-)
-
-
-@st.composite
-def soft_target_case(draw):
-    """Logits (N, C) and class-probability targets that are differentiable inputs too."""
-    batch, classes = draw(st.integers(1, 3)), draw(st.integers(2, 4))
-    rng = seeded_rng(draw)
-    target = as_float64(rng.dirichlet(np.ones(classes), size=batch), (batch, classes))
-    params = {
-        "weight": rng.uniform(0.5, 2.0, classes) if draw(st.booleans()) else None,
-        "reduction": draw(_reductions),
-        "label_smoothing": draw(st.sampled_from([0.0, 0.1])),
-    }
-    return Case((real(rng, (batch, classes)), target), params)
-
-
-def _soft_cross_entropy(tensor_fn, functional):
-    def call(z, target, weight, reduction, label_smoothing):
-        weight = None if weight is None else tensor_fn(weight)
-        return functional.cross_entropy(
-            z, target, weight, reduction=reduction, label_smoothing=label_smoothing
-        )
-
-    return call
-
-
-op(
-    "F.cross_entropy_probability_grad",
-    _soft_cross_entropy(tg.tensor, F),
-    soft_target_case(),
-    _soft_cross_entropy(torch.from_numpy, torch.nn.functional),
-    reference=ref.cross_entropy,
 )

@@ -15,7 +15,7 @@ from tinygrad_edu.ops.movement import Pad
 
 from .. import strategies as st
 from . import reference as ref
-from .cases import MAX_DIMS, dims, real, reduction, seeded_rng, shapes, unary, with_ones
+from .cases import MAX_DIMS, along_one_dim, dims, real, seeded_rng, shapes, unary, with_ones
 from .entry import Case, op, torch
 
 
@@ -283,14 +283,122 @@ def _pad(a, widths, value):
     return Pad.apply(a, widths, value)
 
 
-op(
-    "reshape",
-    lambda a, shape: a.reshape(shape),
-    reshaped(),
-    lambda a, shape: a.reshape(shape),
-    ["reshape"],
-    reference=lambda a, shape: a.reshape(shape),
+def _np_reshape(a, shape):
+    return a.reshape(shape)
+
+
+def _np_transpose(a, dim0, dim1):
+    return a if a.ndim == 0 else np.swapaxes(a, dim0, dim1)
+
+
+def _np_broadcast(a, size):
+    return np.broadcast_to(a, size).copy()
+
+
+def _flatten(a, start_dim, end_dim):
+    return a.flatten(start_dim, end_dim)
+
+
+def _np_expand_dims(a, dim):
+    return np.expand_dims(a, dim)
+
+
+def _np_permute(a, dims):
+    return np.transpose(a, dims)
+
+
+def _np_tile(a, repeats):
+    return np.tile(a, repeats)
+
+
+def _np_flip(a, dims):
+    return np.flip(a, dims)
+
+
+def _np_split(a, split, dim):
+    return ref.split(a, split, dim)
+
+
+def _np_unbind(a, dim):
+    return tuple(np.moveaxis(a, dim, 0))
+
+
+# the same call in PyTorch: (name, fn, cases, methods, reference)
+SAME_IN_PYTORCH = (
+    ("reshape", lambda a, shape: a.reshape(shape), reshaped(), ["reshape"], _np_reshape),
+    ("view", lambda a, shape: a.view(shape), reshaped(), ["view"], _np_reshape),
+    ("flatten", _flatten, flattened(), ["flatten"], ref.flatten),
+    ("unsqueeze", lambda a, dim: a.unsqueeze(dim), unsqueezed(), ["unsqueeze"], _np_expand_dims),
+    ("transpose", lambda a, dim0, dim1: a.transpose(dim0, dim1), transposed(), ["transpose"], _np_transpose),
+    ("permute_tuple", lambda a, dims: a.permute(dims), permuted(), ["permute"], _np_permute),
+    ("t", lambda a: a.t(), unary(real, max_dims=2), ["t"], np.transpose),
+    ("mT", lambda a: a.mT, unary(real, min_dims=2), ["mT"], lambda a: np.swapaxes(a, -1, -2)),
+    ("broadcast_to", lambda a, size: a.broadcast_to(size), expanded(False), ["broadcast_to"], _np_broadcast),
+    ("sum_to_size", lambda a, size: a.sum_to_size(size), summed_to(), ["sum_to_size"], ref.sum_to_size),
+    ("repeat", lambda a, repeats: a.repeat(*repeats), repeated(), ["repeat"], _np_tile),
+    ("flip", lambda a, dims: a.flip(dims), flipped(), ["flip"], _np_flip),
+    ("chunk", lambda a, chunks, dim: a.chunk(chunks, dim), chunk_case(), ["chunk"], ref.chunk),
+    ("split", lambda a, split, dim: a.split(split, dim), split_case(), ["split"], _np_split),
+    ("split_sections", lambda a, split, dim: a.split(split, dim), split_case(True), ["split"], _np_split),
+    ("unbind", lambda a, dim: a.unbind(dim), along_one_dim(real, min_dims=1), ["unbind"], _np_unbind),
 )
+for _name, _fn, _cases, _methods, _reference in SAME_IN_PYTORCH:
+    op(_name, _fn, _cases, _fn, _methods, reference=_reference)
+
+
+def _as_drawn(index):
+    return index
+
+
+def _last_as_list(index):
+    """The index's last integer array as a Python list: ``x[[2, 0, 2]]``."""
+    return index[-1].tolist()
+
+
+def _indexed_by(spell):
+    """``a[index]`` with the drawn index spelled by ``spell`` (None: no such function)."""
+    return None if spell is None else (lambda a, index: a[spell(index)])
+
+
+# x[index]: (name, cases, the index spelled for us, for PyTorch (None: it refuses it), for NumPy)
+GETITEMS = (
+    ("getitem_basic", basic_index(), _as_drawn, _as_drawn, _as_drawn),
+    ("getitem_negative_step", basic_index(negative_steps=True), _as_drawn, None, _as_drawn),
+    ("getitem_int_array", array_index(), _as_drawn, _torch_index, _as_drawn),
+    ("getitem_int_tensor", array_index(max_arrays=2, two_d=True), _tg_index, _torch_index, _as_drawn),
+    ("getitem_list", array_index(lead=0), _last_as_list, _last_as_list, _last_as_list),
+)
+for _name, _cases, _ours, _torch, _numpy in GETITEMS:
+    op(_name, _indexed_by(_ours), _cases, _indexed_by(_torch), ["__getitem__"], reference=_indexed_by(_numpy))
+
+
+def _masked_by(spell):
+    """``a[mask]`` with the drawn bool mask spelled by ``spell``."""
+    return lambda a, mask: a[spell(mask)]
+
+
+_torch_masked = _masked_by(lambda mask: torch.from_numpy(mask))
+for _name, _spell in (("getitem_bool_mask", _as_drawn), ("getitem_bool_tensor", tg.tensor)):
+    op(
+        _name,
+        _masked_by(_spell),
+        mask_index(),
+        _torch_masked,
+        ["__getitem__"],
+        reference=_masked_by(_as_drawn),
+    )
+
+
+def _joined_by(module, name):
+    """``module.<name>(list(arrays), dim)``, looked up when called (``torch`` is imported lazily)."""
+    return lambda *arrays, dim: getattr(module, name)(list(arrays), dim)
+
+
+# two or three inputs joined: (name, NumPy's name, whether the inputs share a shape)
+for _name, _np_name, _same_size in (("cat", "concatenate", False), ("stack", "stack", True)):
+    _cases = joined(same_size=_same_size)
+    _torch_fn = _joined_by(torch, _name)
+    op(_name, _joined_by(tg, _name), _cases, _torch_fn, [f"tg.{_name}"], reference=_joined_by(np, _np_name))
 
 
 op(
@@ -304,26 +412,6 @@ op(
 
 
 op(
-    "view",
-    lambda a, shape: a.view(shape),
-    reshaped(),
-    lambda a, shape: a.view(shape),
-    ["view"],
-    reference=lambda a, shape: a.reshape(shape),
-)
-
-
-op(
-    "flatten",
-    lambda a, start_dim, end_dim: a.flatten(start_dim, end_dim),
-    flattened(),
-    lambda a, start_dim, end_dim: a.flatten(start_dim, end_dim),
-    ["flatten"],
-    reference=ref.flatten,
-)
-
-
-op(
     "squeeze",
     lambda a, dim: a.squeeze(dim),
     squeezed(),
@@ -333,44 +421,14 @@ op(
 )
 
 
-op(
-    "unsqueeze",
-    lambda a, dim: a.unsqueeze(dim),
-    unsqueezed(),
-    lambda a, dim: a.unsqueeze(dim),
-    ["unsqueeze"],
-    reference=lambda a, dim: np.expand_dims(a, dim),
+# dims/sizes spread as separate arguments in ours, one tuple in PyTorch's:
+# (name, fn, cases, torch_fn, reference)
+SPREAD_ARGUMENTS = (
+    ("permute", lambda a, dims: a.permute(*dims), permuted(), lambda a, dims: a.permute(dims), _np_permute),
+    ("expand", lambda a, size: a.expand(*size), expanded(), lambda a, size: a.expand(size), ref.expand),
 )
-
-
-op(
-    "transpose",
-    lambda a, dim0, dim1: a.transpose(dim0, dim1),
-    transposed(),
-    lambda a, dim0, dim1: a.transpose(dim0, dim1),
-    ["transpose"],
-    reference=lambda a, dim0, dim1: a if a.ndim == 0 else np.swapaxes(a, dim0, dim1),
-)
-
-
-op(
-    "permute",
-    lambda a, dims: a.permute(*dims),
-    permuted(),
-    lambda a, dims: a.permute(dims),
-    ["permute"],
-    reference=lambda a, dims: np.transpose(a, dims),
-)
-
-
-op(
-    "permute_tuple",
-    lambda a, dims: a.permute(dims),
-    permuted(),
-    lambda a, dims: a.permute(dims),
-    ["permute"],
-    reference=lambda a, dims: np.transpose(a, dims),
-)
+for _name, _fn, _cases, _torch_fn, _reference in SPREAD_ARGUMENTS:
+    op(_name, _fn, _cases, _torch_fn, [_name], reference=_reference)
 
 
 op(
@@ -380,139 +438,6 @@ op(
     lambda a: a.permute(tuple(reversed(range(a.ndim)))),
     ["T"],
     reference=np.transpose,
-)
-
-
-op("t", lambda a: a.t(), unary(real, max_dims=2), lambda a: a.t(), ["t"], reference=np.transpose)
-
-
-op(
-    "mT",
-    lambda a: a.mT,
-    unary(real, min_dims=2),
-    lambda a: a.mT,
-    ["mT"],
-    reference=lambda a: np.swapaxes(a, -1, -2),
-)
-
-
-op(
-    "expand",
-    lambda a, size: a.expand(*size),
-    expanded(),
-    lambda a, size: a.expand(size),
-    ["expand"],
-    reference=ref.expand,
-)
-
-
-op(
-    "broadcast_to",
-    lambda a, size: a.broadcast_to(size),
-    expanded(allow_minus_one=False),
-    lambda a, size: a.broadcast_to(size),
-    ["broadcast_to"],
-    reference=lambda a, size: np.broadcast_to(a, size).copy(),
-)
-
-
-op(
-    "sum_to_size",
-    lambda a, size: a.sum_to_size(size),
-    summed_to(),
-    lambda a, size: a.sum_to_size(size),
-    ["sum_to_size"],
-    reference=ref.sum_to_size,
-)
-
-
-op(
-    "repeat",
-    lambda a, repeats: a.repeat(*repeats),
-    repeated(),
-    lambda a, repeats: a.repeat(*repeats),
-    ["repeat"],
-    reference=lambda a, repeats: np.tile(a, repeats),
-)
-
-
-op(
-    "flip",
-    lambda a, dims: a.flip(dims),
-    flipped(),
-    lambda a, dims: a.flip(dims),
-    ["flip"],
-    reference=lambda a, dims: np.flip(a, dims),
-)
-
-
-op(
-    "getitem_basic",
-    lambda a, index: a[index],
-    basic_index(),
-    lambda a, index: a[index],
-    ["__getitem__"],
-    reference=lambda a, index: a[index],
-)
-
-
-op(
-    "getitem_negative_step",
-    lambda a, index: a[index],
-    basic_index(negative_steps=True),
-    None,
-    ["__getitem__"],
-    reference=lambda a, index: a[index],
-)
-
-
-op(
-    "getitem_int_array",
-    lambda a, index: a[index],
-    array_index(),
-    lambda a, index: a[_torch_index(index)],
-    ["__getitem__"],
-    reference=lambda a, index: a[index],
-)
-
-
-op(
-    "getitem_int_tensor",
-    lambda a, index: a[_tg_index(index)],
-    array_index(max_arrays=2, two_d=True),
-    lambda a, index: a[_torch_index(index)],
-    ["__getitem__"],
-    reference=lambda a, index: a[index],
-)
-
-
-op(
-    "getitem_list",
-    lambda a, index: a[index[-1].tolist()],
-    array_index(lead=0),
-    lambda a, index: a[index[-1].tolist()],
-    ["__getitem__"],
-    reference=lambda a, index: a[index[-1].tolist()],
-)
-
-
-op(
-    "getitem_bool_mask",
-    lambda a, mask: a[mask],
-    mask_index(),
-    lambda a, mask: a[torch.from_numpy(mask)],
-    ["__getitem__"],
-    reference=lambda a, mask: a[mask],
-)
-
-
-op(
-    "getitem_bool_tensor",
-    lambda a, mask: a[tg.tensor(mask)],
-    mask_index(),
-    lambda a, mask: a[torch.from_numpy(mask)],
-    ["__getitem__"],
-    reference=lambda a, mask: a[mask],
 )
 
 
@@ -563,66 +488,6 @@ op(
     lambda a, dim, index: a.gather(dim, torch.from_numpy(index)),
     ["gather"],
     reference=ref.gather,
-)
-
-
-op(
-    "chunk",
-    lambda a, chunks, dim: a.chunk(chunks, dim),
-    chunk_case(),
-    lambda a, chunks, dim: a.chunk(chunks, dim),
-    ["chunk"],
-    reference=ref.chunk,
-)
-
-
-op(
-    "split",
-    lambda a, split, dim: a.split(split, dim),
-    split_case(),
-    lambda a, split, dim: a.split(split, dim),
-    ["split"],
-    reference=lambda a, split, dim: ref.split(a, split, dim),
-)
-
-
-op(
-    "split_sections",
-    lambda a, split, dim: a.split(split, dim),
-    split_case(sections=True),
-    lambda a, split, dim: a.split(split, dim),
-    ["split"],
-    reference=lambda a, split, dim: ref.split(a, split, dim),
-)
-
-
-op(
-    "unbind",
-    lambda a, dim: a.unbind(dim),
-    reduction(real, keepdim=False, allow_none=False, allow_tuple=False, min_dims=1),
-    lambda a, dim: a.unbind(dim),
-    ["unbind"],
-    reference=lambda a, dim: tuple(np.moveaxis(a, dim, 0)),
-)
-
-
-op(
-    "cat",
-    lambda *arrays, dim: tg.cat(list(arrays), dim),
-    joined(same_size=False),
-    lambda *arrays, dim: torch.cat(list(arrays), dim),
-    ["tg.cat"],
-    reference=lambda *arrays, dim: np.concatenate(arrays, dim),
-)
-
-
-op(
-    "stack",
-    lambda *arrays, dim: tg.stack(list(arrays), dim),
-    joined(same_size=True),
-    lambda *arrays, dim: torch.stack(list(arrays), dim),
-    ["tg.stack"],
-    reference=lambda *arrays, dim: np.stack(arrays, dim),
 )
 
 
