@@ -1,14 +1,7 @@
 """``Adadelta``: steps from the ratio of two running RMS values, no learning rate needed (Zeiler 2012)."""
 
-from .optimizer import (
-    Optimizer,
-    buffer_like,
-    effective_gradient,
-    hyperparameters,
-    in_interval,
-    nonnegative,
-    running_mean_,
-)
+from .optimizer import Optimizer, buffer_like, hyperparameters, in_interval, nonnegative
+from .shared_steps import effective_gradient, running_mean_
 
 
 def adadelta(xp, param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):

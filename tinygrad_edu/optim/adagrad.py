@@ -1,6 +1,7 @@
 """``Adagrad``: per-coordinate steps that shrink with the sum of squared gradients (Duchi et al. 2011)."""
 
-from .optimizer import Optimizer, buffer_like, effective_gradient, hyperparameters, nonnegative
+from .optimizer import Optimizer, buffer_like, hyperparameters, nonnegative
+from .shared_steps import effective_gradient
 
 
 def adagrad(xp, param, grad, sum, *, step, lr, lr_decay, weight_decay, eps, maximize):

@@ -2,15 +2,8 @@
 
 import math
 
-from .optimizer import (
-    Optimizer,
-    buffer_like,
-    effective_gradient,
-    hyperparameters,
-    in_interval,
-    nonnegative,
-    running_mean_,
-)
+from .optimizer import Optimizer, buffer_like, hyperparameters, in_interval, nonnegative
+from .shared_steps import effective_gradient, running_mean_
 
 
 def adam(

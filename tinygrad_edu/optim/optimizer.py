@@ -92,28 +92,6 @@ def buffer_like(param, fill=0.0):
     return Tensor._make(xp.full(param.shape, fill, dtype=param.dtype))
 
 
-def effective_gradient(param, grad, weight_decay, maximize, lr=None, decoupled=False):
-    """The gradient a formula steps with: −g to maximize, then the weight decay λ.
-
-    L2 decay folds λθ into the gradient (g + λθ); decoupled decay (Loshchilov & Hutter 2019, with
-    ``lr`` γ) shrinks θ directly, θ ← θ(1 − γλ), and leaves g alone.
-    """
-    if maximize:
-        grad = -grad
-    if not weight_decay:
-        return grad
-    if decoupled:
-        param *= 1 - lr * weight_decay  # shrink θ directly, outside any adaptive scaling
-        return grad
-    return grad + weight_decay * param
-
-
-def running_mean_(average, value, decay):
-    """``average ← decay·average + (1 − decay)·value``, in place: an exponential moving average."""
-    average *= decay
-    average += (1 - decay) * value
-
-
 def zero_grad_of(params, set_to_none=True):
     """PyTorch's ``zero_grad`` of ``Optimizer`` and ``Module`` both: ``p.grad = None`` (default), or
     zero the same grad tensor in place (detached first if it was built with ``create_graph=True``)."""

@@ -1,6 +1,7 @@
 """``RMSprop``: divide the gradient by a running RMS of recent gradients (Hinton, Coursera lecture 6e)."""
 
-from .optimizer import Optimizer, buffer_like, effective_gradient, hyperparameters, nonnegative, running_mean_
+from .optimizer import Optimizer, buffer_like, hyperparameters, nonnegative
+from .shared_steps import effective_gradient, running_mean_
 
 
 def rmsprop(

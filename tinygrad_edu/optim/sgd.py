@@ -1,6 +1,7 @@
 """``SGD``: stochastic gradient descent, with momentum, dampening, Nesterov momentum and weight decay."""
 
-from .optimizer import Optimizer, Rule, effective_gradient, hyperparameters, nonnegative
+from .optimizer import Optimizer, Rule, hyperparameters, nonnegative
+from .shared_steps import effective_gradient
 
 
 def sgd(
