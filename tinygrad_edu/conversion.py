@@ -100,25 +100,30 @@ def cuda_array_interface(tensor):
 
 
 # NumPy ufuncs (by name) that are Tensor operators: (method when the tensor is on the left, on the right).
-_UFUNC_OPERATORS = {
-    "add": ("__add__", "__radd__"),
-    "subtract": ("__sub__", "__rsub__"),
-    "multiply": ("__mul__", "__rmul__"),
-    "divide": ("__truediv__", "__rtruediv__"),  # np.true_divide is np.divide
-    "true_divide": ("__truediv__", "__rtruediv__"),
-    "power": ("__pow__", "__rpow__"),
-    "matmul": ("__matmul__", "__rmatmul__"),
-    "equal": ("__eq__", "__eq__"),
-    "not_equal": ("__ne__", "__ne__"),
-    "less": ("__lt__", "__gt__"),
-    "less_equal": ("__le__", "__ge__"),
-    "greater": ("__gt__", "__lt__"),
-    "greater_equal": ("__ge__", "__le__"),
-    "bitwise_and": ("__and__", "__rand__"),
-    "bitwise_or": ("__or__", "__ror__"),
-    "maximum": ("maximum", "maximum"),
-    "minimum": ("minimum", "minimum"),
+# An arithmetic operator's right-hand method is its reflected one (np.add → __add__, __radd__) ...
+_ARITHMETIC_UFUNCS = {
+    "add": "add",
+    "subtract": "sub",
+    "multiply": "mul",
+    "divide": "truediv",  # np.true_divide is np.divide
+    "true_divide": "truediv",
+    "power": "pow",
+    "matmul": "matmul",
+    "bitwise_and": "and",
+    "bitwise_or": "or",
 }
+_UFUNC_OPERATORS = {ufunc: (f"__{op}__", f"__r{op}__") for ufunc, op in _ARITHMETIC_UFUNCS.items()}
+# ... a comparison's is its mirror image (x < t is t > x); maximum and minimum are symmetric.
+_UFUNC_OPERATORS.update(
+    equal=("__eq__", "__eq__"),
+    not_equal=("__ne__", "__ne__"),
+    less=("__lt__", "__gt__"),
+    less_equal=("__le__", "__ge__"),
+    greater=("__gt__", "__lt__"),
+    greater_equal=("__ge__", "__le__"),
+    maximum=("maximum", "maximum"),
+    minimum=("minimum", "minimum"),
+)
 
 
 def array_ufunc(ufunc, method, inputs, out, kwargs):

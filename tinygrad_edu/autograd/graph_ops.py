@@ -9,45 +9,13 @@ from .. import compositions  # a module: graph_ops may load while compositions d
 from ..ops import elementwise, linalg, movement
 from ..tensor import Tensor
 
-
-def abs(x):
-    return x.abs()
-
-
-def sign(x):
-    return x.sign()
-
-
-def exp(x):
-    return x.exp()
-
-
-def expm1(x):
-    return x.expm1()
-
-
-def log(x):
-    return x.log()
-
-
-def log1p(x):
-    return x.log1p()
-
-
-def sqrt(x):
-    return x.sqrt()
-
-
-def sin(x):
-    return x.sin()
-
-
-def cos(x):
-    return x.cos()
-
-
-def tanh(x):
-    return x.tanh()
+# The functions that are the Tensor method of the same name: xp.exp(x) is x.exp(), xp.flip(x, axes) is
+# x.flip(axes) (the unbound method itself, so no extra call).
+_ELEMENTWISE = ("abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tanh")
+_SHAPING = ("cumsum", "reshape", "broadcast_to", "flip")
+for _name in _ELEMENTWISE + _SHAPING:
+    globals()[_name] = getattr(Tensor, _name)
+del _name
 
 
 def erf(x):
@@ -78,24 +46,12 @@ def prod(x, axis=None, keepdims=False):
     return x.prod(axis, keepdim=keepdims)
 
 
-def cumsum(x, axis):
-    return x.cumsum(axis)
-
-
 def einsum(equation, *operands):
     return linalg.Einsum.apply(equation, *operands)
 
 
 def concatenate(xs, axis=0):
     return movement.Cat.apply(axis % xs[0].ndim, *xs)
-
-
-def reshape(x, shape):
-    return x.reshape(shape)
-
-
-def broadcast_to(x, shape):
-    return x.broadcast_to(shape)
 
 
 def sum_to(x, shape):
@@ -108,10 +64,6 @@ def transpose(x, axes):
 
 def swapaxes(x, a, b):
     return x.transpose(a, b)
-
-
-def flip(x, axes):
-    return x.flip(axes)
 
 
 def astype(x, dtype):

@@ -14,41 +14,10 @@ script into N cooperating ones. ``import tinygrad_edu`` never needs ``mpi4py``: 
 ``init_process_group`` (``pip install "tinygrad_edu[mpi]"`` brings it and an MPI library).
 """
 
-from . import collectives, process_group  # noqa: F401  (tg.distributed.collectives: the file to read)
-from .collectives import ReduceOp, all_gather, all_gather_object, all_reduce, barrier, broadcast, reduce
-from .process_group import (
-    GroupMember,
-    ProcessGroup,
-    cuda_aware,
-    destroy_process_group,
-    get_rank,
-    get_world_size,
-    info,
-    init_process_group,
-    is_available,
-    is_initialized,
-    is_mpi_launched,
-    new_group,
-)
+from . import collectives, process_group  # tg.distributed.collectives: the file to read
+from .collectives import *  # noqa: F403  (collectives.__all__)
+from .process_group import *  # noqa: F403  (process_group.__all__)
+from .process_group import cuda_aware
 
-__all__ = [
-    "GroupMember",
-    "ProcessGroup",
-    "ReduceOp",
-    "all_gather",
-    "all_gather_object",
-    "all_reduce",
-    "barrier",
-    "broadcast",
-    "cuda_aware",
-    "destroy_process_group",
-    "get_rank",
-    "get_world_size",
-    "info",
-    "init_process_group",
-    "is_available",
-    "is_initialized",
-    "is_mpi_launched",
-    "new_group",
-    "reduce",
-]
+# The package exports what its two modules export, and ``cuda_aware`` (asked by ``collectives``).
+__all__ = [*collectives.__all__, *process_group.__all__, "cuda_aware"]

@@ -113,34 +113,39 @@ OTHER_QUOTIENT = {
 }
 
 
-def _grade_difference(path, module, name, library_function):
-    mine = function(module, name)
-    for label, f in FUNCTIONS_1D:
-        for x in (-1.3, 0.0, 2.0):
-            for h in (1e-1, 1e-3, 1e-6):
-                with learner_code(path):
-                    got = mine(f, x, h)
-                expected = library_function(f, x, h)
-                other = OTHER_QUOTIENT[name]
-                hints = [
-                    (f"that is the other quotient: {name} is asked for", other(f, x, h)),
-                    ("that is the backward difference (f(x) − f(x − h)) / h", (f(x) - f(x - h)) / h),
-                    ("the quotient divides by 2h", (f(x + h) - f(x - h)) / h),
-                ]
-                compare(f"{name}(f={label}, x={x}, h={h:g})", expected, got, hints)
-    # plugged into the library: tg.numerical_grad uses it for every element of a tensor
-    method = name.split("_")[0]
-    x = tg.tensor([[0.3, -1.2], [2.0, 0.7]], dtype=tg.float64)
-    expected = tg.numerical_grad(lambda t: (t.sin() * t).sum(), x, method=method)
-    with learner_code(path), patched(gradcheck_module, name, mine):
-        got = tg.numerical_grad(lambda t: (t.sin() * t).sum(), x, method=method)
-    compare(f"tg.numerical_grad(method={method!r}) using your {name}, of sum(sin(x)·x)", expected, got)
+def difference_exercise(name, title, text):
+    """Register the exercise ``gradcheck.<name>``, a difference quotient: compared with the library's
+    for a few functions, x and h, then plugged into tg.numerical_grad."""
+    library_function = getattr(gradcheck_module, name)
+
+    @exercise(name, title, PART1, text, [Piece(name, library_function)])
+    def grade(path, module):
+        mine = function(module, name)
+        for label, f in FUNCTIONS_1D:
+            for x in (-1.3, 0.0, 2.0):
+                for h in (1e-1, 1e-3, 1e-6):
+                    with learner_code(path):
+                        got = mine(f, x, h)
+                    expected = library_function(f, x, h)
+                    other = OTHER_QUOTIENT[name]
+                    hints = [
+                        (f"that is the other quotient: {name} is asked for", other(f, x, h)),
+                        ("that is the backward difference (f(x) − f(x − h)) / h", (f(x) - f(x - h)) / h),
+                        ("the quotient divides by 2h", (f(x + h) - f(x - h)) / h),
+                    ]
+                    compare(f"{name}(f={label}, x={x}, h={h:g})", expected, got, hints)
+        # plugged into the library: tg.numerical_grad uses it for every element of a tensor
+        method = name.split("_")[0]
+        x = tg.tensor([[0.3, -1.2], [2.0, 0.7]], dtype=tg.float64)
+        expected = tg.numerical_grad(lambda t: (t.sin() * t).sum(), x, method=method)
+        with learner_code(path), patched(gradcheck_module, name, mine):
+            got = tg.numerical_grad(lambda t: (t.sin() * t).sum(), x, method=method)
+        compare(f"tg.numerical_grad(method={method!r}) using your {name}, of sum(sin(x)·x)", expected, got)
 
 
-@exercise(
+difference_exercise(
     "forward_difference",
     "the forward difference",
-    PART1,
     """Autograd is checked against finite differences, so we start there. The derivative is the
 limit of the slope of a secant; for a small step h,
 
@@ -154,16 +159,12 @@ The grader compares with the library's formula for sin, exp and x³ at several x
 your function into tg.numerical_grad(..., method="forward").
 
 Hint: one line; call f twice.""",
-    [Piece("forward_difference", gradcheck_module.forward_difference)],
 )
-def grade_forward_difference(path, module):
-    _grade_difference(path, module, "forward_difference", gradcheck_module.forward_difference)
 
 
-@exercise(
+difference_exercise(
     "central_difference",
     "the central difference and the error-vs-h trade-off",
-    PART1,
     """The central difference takes the secant through x − h and x + h:
 
     f'(x) ≈ (f(x + h) − f(x − h)) / 2h
@@ -178,10 +179,7 @@ Write central_difference(f, x, h). The grader compares it with the library's and
 tg.numerical_grad.
 
 Hint: mind the 2 in 2h.""",
-    [Piece("central_difference", gradcheck_module.central_difference)],
 )
-def grade_central_difference(path, module):
-    _grade_difference(path, module, "central_difference", gradcheck_module.central_difference)
 
 
 @exercise(
@@ -880,6 +878,20 @@ The grader runs the library's optimizer with your function for 50 steps and comp
 parameters after every step with the library's own."""
 
 
+def optimizer_config(name, **hyperparameters):
+    """A configuration to grade in: its label ``Name(k=v, ...)`` and a function making that optimizer."""
+    arguments = ", ".join(f"{key}={value!r}" for key, value in hyperparameters.items())
+    return f"{name}({arguments})", lambda params: getattr(tg.optim, name)(params, **hyperparameters)
+
+
+def optimizer_exercise(name, title, formula, owner, configs):
+    """Register the exercise ``owner.<name>``: an update rule graded inside tg.optim in each config."""
+
+    @exercise(name, title, PART7, OPTIM_INTRO + formula, [Piece(name, getattr(owner, name))])
+    def grade(path, module):
+        checks.check_optimizer(path, module, name, owner, configs)
+
+
 @exercise(
     "sgd",
     "SGD with momentum and Nesterov",
@@ -901,12 +913,9 @@ Hint: the first step's buffer must be a copy (xp.array(grad)): later steps chang
 )
 def grade_sgd(path, module):
     configs = [
-        ("SGD(lr=0.05)", lambda p: tg.optim.SGD(p, lr=0.05)),
-        ("SGD(lr=0.05, momentum=0.9)", lambda p: tg.optim.SGD(p, lr=0.05, momentum=0.9)),
-        (
-            "SGD(lr=0.05, momentum=0.9, nesterov=True)",
-            lambda p: tg.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
-        ),
+        optimizer_config("SGD", lr=0.05),
+        optimizer_config("SGD", lr=0.05, momentum=0.9),
+        optimizer_config("SGD", lr=0.05, momentum=0.9, nesterov=True),
     ]
     library = sgd_module.sgd
 
@@ -917,12 +926,10 @@ def grade_sgd(path, module):
     checks.check_optimizer(path, module, "sgd", sgd_module, configs, variants)
 
 
-@exercise(
+optimizer_exercise(
     "adagrad",
     "Adagrad",
-    PART7,
-    OPTIM_INTRO
-    + """
+    """
 
 adagrad(xp, param, grad, sum, *, step, lr, lr_decay, weight_decay, eps, maximize)
 
@@ -931,22 +938,15 @@ adagrad(xp, param, grad, sum, *, step, lr, lr_decay, weight_decay, eps, maximize
     θ ← θ − γₜ · g / (√G + ε)
 
 Hint: ε is added after the square root.""",
-    [Piece("adagrad", adagrad_module.adagrad)],
+    adagrad_module,
+    [optimizer_config("Adagrad", lr=0.1), optimizer_config("Adagrad", lr=0.1, lr_decay=0.01)],
 )
-def grade_adagrad(path, module):
-    configs = [
-        ("Adagrad(lr=0.1)", lambda p: tg.optim.Adagrad(p, lr=0.1)),
-        ("Adagrad(lr=0.1, lr_decay=0.01)", lambda p: tg.optim.Adagrad(p, lr=0.1, lr_decay=0.01)),
-    ]
-    checks.check_optimizer(path, module, "adagrad", adagrad_module, configs)
 
 
-@exercise(
+optimizer_exercise(
     "rmsprop",
     "RMSprop",
-    PART7,
-    OPTIM_INTRO
-    + """
+    """
 
 rmsprop(xp, param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha, eps, weight_decay,
         momentum, centered, maximize)
@@ -956,14 +956,9 @@ rmsprop(xp, param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr,
 The grader uses momentum = 0 and centered = False (grad_avg and momentum_buffer are then None).
 
 Hint: like Adagrad, but v forgets: an exponentially weighted average instead of a sum.""",
-    [Piece("rmsprop", rmsprop_module.rmsprop)],
+    rmsprop_module,
+    [optimizer_config("RMSprop", lr=0.01), optimizer_config("RMSprop", lr=0.01, alpha=0.9)],
 )
-def grade_rmsprop(path, module):
-    configs = [
-        ("RMSprop(lr=0.01)", lambda p: tg.optim.RMSprop(p, lr=0.01)),
-        ("RMSprop(lr=0.01, alpha=0.9)", lambda p: tg.optim.RMSprop(p, lr=0.01, alpha=0.9)),
-    ]
-    checks.check_optimizer(path, module, "rmsprop", rmsprop_module, configs)
 
 
 @exercise(
@@ -987,8 +982,8 @@ Hint: at step 1, m̂ must equal g exactly: that is what the correction is for.""
 )
 def grade_adam(path, module):
     configs = [
-        ("Adam(lr=0.05)", lambda p: tg.optim.Adam(p, lr=0.05)),
-        ("Adam(lr=0.05, betas=(0.8, 0.9))", lambda p: tg.optim.Adam(p, lr=0.05, betas=(0.8, 0.9))),
+        optimizer_config("Adam", lr=0.05),
+        optimizer_config("Adam", lr=0.05, betas=(0.8, 0.9)),
     ]
     library = adam_module.adam
 

@@ -38,14 +38,8 @@ def load(path):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     linecache.checkcache(path)  # the file may have changed since a previous check in this process
-    try:
+    with learner_code(path):
         spec.loader.exec_module(module)
-    except SyntaxError as error:
-        raise LearnerError(
-            f"{os.path.basename(path)}, line {error.lineno}: {error.msg}\n    {error.text}"
-        ) from None
-    except Exception as error:
-        raise learner_error(error, path) from None
     return module
 
 
@@ -72,11 +66,15 @@ def learner_error(error, path):
 
 @contextlib.contextmanager
 def learner_code(path):
-    """Run grader code that calls into the learner's file: turn its exceptions into teaching messages."""
+    """Load the learner's file, or run grader code that calls into it: exceptions become teaching messages."""
     try:
         yield
     except (Failure, NotStarted, LearnerError):
         raise
+    except SyntaxError as error:  # loading the file
+        raise LearnerError(
+            f"{os.path.basename(path)}, line {error.lineno}: {error.msg}\n    {error.text}"
+        ) from None
     except GradcheckError as error:
         raise Failure(
             f"gradcheck (finite differences in float64) disagrees with your gradient: {error}"

@@ -11,7 +11,7 @@ import textwrap
 
 from . import source
 from .catalog import EXERCISES
-from .grading import Failure, LearnerError, NotStarted, learner_code, load, on_cpu
+from .grading import Failure, LearnerError, NotStarted, load, on_cpu
 
 PASSED, FAILED, NOT_STARTED, BLOCKED = "passed", "failed", "not started", "blocked"
 
@@ -202,6 +202,5 @@ __all__ = [
     "check",
     "file_text",
     "find",
-    "learner_code",
     "start",
 ]

@@ -1,6 +1,7 @@
 """``Adadelta``: steps from the ratio of two running RMS values, no learning rate needed (Zeiler 2012)."""
 
 from .optimizer import Optimizer, buffer_like, hyperparameters, in_interval, nonnegative
+from .shared_steps import effective_gradient, running_mean_
 
 
 def adadelta(xp, param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
@@ -8,15 +9,10 @@ def adadelta(xp, param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_dec
 
     v ← ρv + (1−ρ)g²;  Δ ← √(u + ε) / √(v + ε) · g;  u ← ρu + (1−ρ)Δ²;  θ ← θ − γΔ
     """
-    if maximize:
-        grad = -grad
-    if weight_decay:
-        grad = grad + weight_decay * param
-    square_avg *= rho
-    square_avg += (1 - rho) * grad * grad
+    grad = effective_gradient(param, grad, weight_decay, maximize)
+    running_mean_(square_avg, grad * grad, rho)
     delta = xp.sqrt(acc_delta + eps) / xp.sqrt(square_avg + eps) * grad
-    acc_delta *= rho
-    acc_delta += (1 - rho) * delta * delta
+    running_mean_(acc_delta, delta * delta, rho)
     param -= lr * delta
 
 

@@ -1,6 +1,7 @@
 """``Adagrad``: per-coordinate steps that shrink with the sum of squared gradients (Duchi et al. 2011)."""
 
 from .optimizer import Optimizer, buffer_like, hyperparameters, nonnegative
+from .shared_steps import effective_gradient
 
 
 def adagrad(xp, param, grad, sum, *, step, lr, lr_decay, weight_decay, eps, maximize):
@@ -8,10 +9,7 @@ def adagrad(xp, param, grad, sum, *, step, lr, lr_decay, weight_decay, eps, maxi
 
     γₜ = γ / (1 + (t−1)η);  G ← G + g²;  θ ← θ − γₜ · g / (√G + ε)
     """
-    if maximize:
-        grad = -grad
-    if weight_decay:
-        grad = grad + weight_decay * param
+    grad = effective_gradient(param, grad, weight_decay, maximize)
     step_lr = lr / (1 + (step - 1) * lr_decay)
     sum += grad * grad
     std = xp.sqrt(sum)

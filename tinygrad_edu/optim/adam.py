@@ -3,16 +3,7 @@
 import math
 
 from .optimizer import Optimizer, buffer_like, hyperparameters, in_interval, nonnegative
-
-
-def _folded_weight_decay(param, grad, lr, weight_decay, decoupled):
-    """L2 decay folded into the gradient (g + λθ), or decoupled: θ ← θ(1 − γλ) (Loshchilov & Hutter 2019)."""
-    if not weight_decay:
-        return grad
-    if decoupled:
-        param *= 1 - lr * weight_decay  # shrink θ directly, outside the adaptive scaling
-        return grad
-    return grad + weight_decay * param
+from .shared_steps import effective_gradient, running_mean_
 
 
 def adam(
@@ -38,13 +29,9 @@ def adam(
     θ ← θ − γ/(1−β₁ᵗ) · m / (√v / √(1−β₂ᵗ) + ε)
     """
     beta1, beta2 = betas
-    if maximize:
-        grad = -grad
-    grad = _folded_weight_decay(param, grad, lr, weight_decay, decoupled_weight_decay)
-    exp_avg *= beta1
-    exp_avg += (1 - beta1) * grad
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
+    grad = effective_gradient(param, grad, weight_decay, maximize, lr, decoupled_weight_decay)
+    running_mean_(exp_avg, grad, beta1)
+    running_mean_(exp_avg_sq, grad * grad, beta2)
     if amsgrad:
         xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         exp_avg_sq = max_exp_avg_sq  # the largest second moment so far: step sizes never grow
@@ -62,12 +49,8 @@ def adamax(xp, param, grad, exp_avg, exp_inf, *, step, lr, betas, eps, weight_de
     m ← β₁m + (1−β₁)g;  u ← max(β₂u, |g| + ε);  θ ← θ − γ/(1−β₁ᵗ) · m / u
     """
     beta1, beta2 = betas
-    if maximize:
-        grad = -grad
-    if weight_decay:
-        grad = grad + weight_decay * param
-    exp_avg *= beta1
-    exp_avg += (1 - beta1) * grad
+    grad = effective_gradient(param, grad, weight_decay, maximize)
+    running_mean_(exp_avg, grad, beta1)
     exp_inf *= beta2
     xp.maximum(exp_inf, xp.abs(grad) + eps, out=exp_inf)
     param -= (lr / (1 - beta1**step)) * exp_avg / exp_inf
@@ -96,16 +79,12 @@ def nadam(
     θ ← θ − γ(1−μₜ)/(1−Πᵢ≤ₜ μᵢ) · g/(√v̂ + ε) − γμₜ₊₁/(1−Πᵢ≤ₜ₊₁ μᵢ) · m/(√v̂ + ε)
     """
     beta1, beta2 = betas
-    if maximize:
-        grad = -grad
-    grad = _folded_weight_decay(param, grad, lr, weight_decay, decoupled_weight_decay)
+    grad = effective_gradient(param, grad, weight_decay, maximize, lr, decoupled_weight_decay)
     mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentum_decay))  # the momentum schedule
     mu_next = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
     mu_product *= mu
-    exp_avg *= beta1
-    exp_avg += (1 - beta1) * grad
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
+    running_mean_(exp_avg, grad, beta1)
+    running_mean_(exp_avg_sq, grad * grad, beta2)
     # √v̂ + ε = (√v + ε√(1−β₂ᵗ)) / √(1−β₂ᵗ): the bias correction goes into the scalars, as in Adam
     root_correction2 = math.sqrt(1 - beta2**step)
     denom = xp.sqrt(exp_avg_sq)

@@ -102,6 +102,10 @@ class LRScheduler:
         if not ok:
             raise ValueError(f"{type(self).__name__}: invalid {what} {value!r} ({rule})")
 
+    def _check_count(self, what, value):
+        """``value`` counts epochs or steps: an int >= 1, or a ValueError naming ``what``."""
+        self._check(_is_int(value) and value >= 1, what, value, "must be an int >= 1")
+
 
 _LRScheduler = LRScheduler  # PyTorch's older name
 
@@ -181,7 +185,7 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self._check(_is_int(step_size) and step_size >= 1, "step_size", step_size, "must be an int >= 1")
+        self._check_count("step_size", step_size)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -294,9 +298,7 @@ class LinearLR(LRScheduler):
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
         self._check(0 < start_factor <= 1, "start_factor", start_factor, "must be in (0, 1]")
         self._check(0 <= end_factor <= 1, "end_factor", end_factor, "must be in [0, 1]")
-        self._check(
-            _is_int(total_iters) and total_iters >= 1, "total_iters", total_iters, "must be an int >= 1"
-        )
+        self._check_count("total_iters", total_iters)
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = total_iters
@@ -330,9 +332,7 @@ class PolynomialLR(LRScheduler):
     """
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
-        self._check(
-            _is_int(total_iters) and total_iters >= 1, "total_iters", total_iters, "must be an int >= 1"
-        )
+        self._check_count("total_iters", total_iters)
         self._check(_is_number(power), "power", power, "must be a number")
         self.total_iters = total_iters
         self.power = power
@@ -366,7 +366,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self._check(_is_int(T_max) and T_max >= 1, "T_max", T_max, "must be an int >= 1")
+        self._check_count("T_max", T_max)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -410,8 +410,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     """
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
-        self._check(_is_int(T_0) and T_0 >= 1, "T_0", T_0, "must be an int >= 1")
-        self._check(_is_int(T_mult) and T_mult >= 1, "T_mult", T_mult, "must be an int >= 1")
+        self._check_count("T_0", T_0)
+        self._check_count("T_mult", T_mult)
         self._check(_is_number(eta_min), "eta_min", eta_min, "must be a number")
         self.T_0 = T_0
         self.T_i = T_0
@@ -619,17 +619,10 @@ class OneCycleLR(LRScheduler):
     ):
         _check_optimizer("OneCycleLR", optimizer)
         if total_steps is not None:
-            self._check(
-                _is_int(total_steps) and total_steps >= 1, "total_steps", total_steps, "must be an int >= 1"
-            )
+            self._check_count("total_steps", total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            self._check(_is_int(epochs) and epochs >= 1, "epochs", epochs, "must be an int >= 1")
-            self._check(
-                _is_int(steps_per_epoch) and steps_per_epoch >= 1,
-                "steps_per_epoch",
-                steps_per_epoch,
-                "must be an int >= 1",
-            )
+            self._check_count("epochs", epochs)
+            self._check_count("steps_per_epoch", steps_per_epoch)
             total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("OneCycleLR: give total_steps, or both epochs and steps_per_epoch")

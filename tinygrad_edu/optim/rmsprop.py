@@ -1,6 +1,7 @@
 """``RMSprop``: divide the gradient by a running RMS of recent gradients (Hinton, Coursera lecture 6e)."""
 
 from .optimizer import Optimizer, buffer_like, hyperparameters, nonnegative
+from .shared_steps import effective_gradient, running_mean_
 
 
 def rmsprop(
@@ -24,15 +25,10 @@ def rmsprop(
     v ← αv + (1−α)g²;  centered: ḡ ← αḡ + (1−α)g, v̂ = v − ḡ²;  b ← μb + g / (√v̂ + ε);  θ ← θ − γb
     (without momentum, θ ← θ − γ g / (√v̂ + ε))
     """
-    if maximize:
-        grad = -grad
-    if weight_decay:
-        grad = grad + weight_decay * param
-    square_avg *= alpha
-    square_avg += (1 - alpha) * grad * grad
+    grad = effective_gradient(param, grad, weight_decay, maximize)
+    running_mean_(square_avg, grad * grad, alpha)
     if centered:
-        grad_avg *= alpha
-        grad_avg += (1 - alpha) * grad
+        running_mean_(grad_avg, grad, alpha)
         avg = xp.sqrt(square_avg - grad_avg * grad_avg)  # the variance of g, not its raw second moment
     else:
         avg = xp.sqrt(square_avg)

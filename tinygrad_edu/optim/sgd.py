@@ -1,6 +1,7 @@
 """``SGD``: stochastic gradient descent, with momentum, dampening, Nesterov momentum and weight decay."""
 
 from .optimizer import Optimizer, Rule, hyperparameters, nonnegative
+from .shared_steps import effective_gradient
 
 
 def sgd(
@@ -20,10 +21,7 @@ def sgd(
 
     g ← −g (maximize);  g ← g + λθ;  b ← μb + (1−τ)g (b₁ = g);  g ← g + μb (Nesterov) or b;  θ ← θ − γg
     """
-    if maximize:
-        grad = -grad
-    if weight_decay:
-        grad = grad + weight_decay * param
+    grad = effective_gradient(param, grad, weight_decay, maximize)
     if momentum:
         if momentum_buffer is None:
             momentum_buffer = xp.array(grad)  # b₁ = g₁ (a copy): the first step has no history to dampen

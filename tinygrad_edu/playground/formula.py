@@ -113,17 +113,17 @@ class _Parser:
         return tree
 
     def sum(self):
-        tree = self.product()
-        while self.at("+", "-"):
-            op = self.take()[1]
-            tree = ("bin", op, tree, self.product())
-        return tree
+        return self.left_associative(("+", "-"), self.product)
 
     def product(self):
-        tree = self.unary()
-        while self.at("*", "/"):
+        return self.left_associative(("*", "/"), self.unary)
+
+    def left_associative(self, ops, operand):
+        """``operand (op operand)*`` for ``op`` in ``ops``, grouped from the left: a - b - c = (a - b) - c."""
+        tree = operand()
+        while self.at(*ops):
             op = self.take()[1]
-            tree = ("bin", op, tree, self.unary())
+            tree = ("bin", op, tree, operand())
         return tree
 
     def unary(self):

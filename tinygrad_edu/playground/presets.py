@@ -4,6 +4,21 @@ run request (``surface``, ``start``, ``steps``, ``runs``) plus what the page sho
 ``view`` and the phase map's ``sweep``.
 """
 
+
+def _run(optimizer, **params):
+    """One optimizer of a preset, with its arguments."""
+    return {"optimizer": optimizer, "params": params}
+
+
+def _sweep(run, lr_min, lr_max, momentum_knob):
+    """The phase map of the ``run``-th optimizer: 20 rates ``lr`` on a log axis from ``lr_min`` to
+    ``lr_max``, against 20 values of its momentum knob (``beta``, ``betas[0]``, ``momentum``) from 0 to 0.99.
+    """
+    lr_axis = {"name": "lr", "min": lr_min, "max": lr_max, "n": 20, "log": True}
+    momentum_axis = {"name": momentum_knob, "min": 0.0, "max": 0.99, "n": 20, "log": False}
+    return {"run": run, "axes": [lr_axis, momentum_axis]}
+
+
 PRESETS = {
     "ravine": {
         "title": "A narrow ravine",
@@ -18,18 +33,12 @@ PRESETS = {
         "start": [-8, 0.8],
         "steps": 100,
         "runs": [
-            {"optimizer": "GD", "params": {"lr": 0.09}},
-            {"optimizer": "Momentum", "params": {"lr": 0.09, "beta": 0.9}},
-            {"optimizer": "RMSprop", "params": {"lr": 0.1}},
-            {"optimizer": "Adam", "params": {"lr": 0.5}},
+            _run("GD", lr=0.09),
+            _run("Momentum", lr=0.09, beta=0.9),
+            _run("RMSprop", lr=0.1),
+            _run("Adam", lr=0.5),
         ],
-        "sweep": {
-            "run": 1,
-            "axes": [
-                {"name": "lr", "min": 0.001, "max": 0.3, "n": 20, "log": True},
-                {"name": "beta", "min": 0.0, "max": 0.99, "n": 20, "log": False},
-            ],
-        },
+        "sweep": _sweep(1, 0.001, 0.3, "beta"),
     },
     "rosenbrock": {
         "title": "Rosenbrock's valley",
@@ -41,18 +50,8 @@ PRESETS = {
         "surface": "rosenbrock",
         "start": [-1.2, 1],
         "steps": 1000,
-        "runs": [
-            {"optimizer": "GD", "params": {"lr": 0.001}},
-            {"optimizer": "Momentum", "params": {"lr": 0.003, "beta": 0.9}},
-            {"optimizer": "Adam", "params": {"lr": 0.05}},
-        ],
-        "sweep": {
-            "run": 2,
-            "axes": [
-                {"name": "lr", "min": 0.001, "max": 0.5, "n": 20, "log": True},
-                {"name": "betas[0]", "min": 0.0, "max": 0.99, "n": 20, "log": False},
-            ],
-        },
+        "runs": [_run("GD", lr=0.001), _run("Momentum", lr=0.003, beta=0.9), _run("Adam", lr=0.05)],
+        "sweep": _sweep(2, 0.001, 0.5, "betas[0]"),
     },
     "saddle_escape": {
         "title": "Escaping a saddle",
@@ -65,17 +64,8 @@ PRESETS = {
         "surface": "saddle",
         "start": [1.5, 0.0001],
         "steps": 60,
-        "runs": [
-            {"optimizer": "GD", "params": {"lr": 0.1}},
-            {"optimizer": "Adam", "params": {"lr": 0.1}},
-        ],
-        "sweep": {
-            "run": 1,
-            "axes": [
-                {"name": "lr", "min": 0.001, "max": 0.5, "n": 20, "log": True},
-                {"name": "betas[0]", "min": 0.0, "max": 0.99, "n": 20, "log": False},
-            ],
-        },
+        "runs": [_run("GD", lr=0.1), _run("Adam", lr=0.1)],
+        "sweep": _sweep(1, 0.001, 0.5, "betas[0]"),
     },
     "lr_too_large": {
         "title": "A learning rate too large",
@@ -89,18 +79,8 @@ PRESETS = {
         "surface": "bowl",
         "start": [-2.5, 1.5],
         "steps": 60,
-        "runs": [
-            {"optimizer": "SGD", "params": {"lr": 0.02}},
-            {"optimizer": "SGD", "params": {"lr": 0.09}},
-            {"optimizer": "SGD", "params": {"lr": 0.105}},
-        ],
-        "sweep": {
-            "run": 0,
-            "axes": [
-                {"name": "lr", "min": 0.001, "max": 0.3, "n": 20, "log": True},
-                {"name": "momentum", "min": 0.0, "max": 0.99, "n": 20, "log": False},
-            ],
-        },
+        "runs": [_run("SGD", lr=0.02), _run("SGD", lr=0.09), _run("SGD", lr=0.105)],
+        "sweep": _sweep(0, 0.001, 0.3, "momentum"),
     },
     "adam_vs_sgd": {
         "title": "Adam vs SGD",
@@ -114,17 +94,7 @@ PRESETS = {
         "surface": "beale",
         "start": [-1, 1.5],
         "steps": 500,
-        "runs": [
-            {"optimizer": "SGD", "params": {"lr": 0.001}},
-            {"optimizer": "SGD", "params": {"lr": 0.001, "momentum": 0.9}},
-            {"optimizer": "Adam", "params": {"lr": 0.05}},
-        ],
-        "sweep": {
-            "run": 1,
-            "axes": [
-                {"name": "lr", "min": 0.0001, "max": 0.01, "n": 20, "log": True},
-                {"name": "momentum", "min": 0.0, "max": 0.99, "n": 20, "log": False},
-            ],
-        },
+        "runs": [_run("SGD", lr=0.001), _run("SGD", lr=0.001, momentum=0.9), _run("Adam", lr=0.05)],
+        "sweep": _sweep(1, 0.0001, 0.01, "momentum"),
     },
 }
