@@ -46,17 +46,6 @@ def _op_method(name, op, doc, floating=True):
     return method
 
 
-def _comparison_method(name, symbol):
-    """The method ``Tensor.<name>`` (``eq``, ``lt``, ...): elementwise ``symbol``, as a bool tensor."""
-
-    def compare(self, other):
-        return _compare(self, other, name)
-
-    compare.__name__, compare.__qualname__ = name, f"Tensor.{name}"
-    compare.__doc__ = f"Elementwise {symbol}, as a bool tensor."
-    return compare
-
-
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -367,12 +356,29 @@ class Tensor:
 
     # ---- comparisons and logic (no gradient) ---------------------------------------------------------
 
-    eq = _comparison_method("eq", "==")
-    ne = _comparison_method("ne", "!=")
-    lt = _comparison_method("lt", "<")
-    le = _comparison_method("le", "<=")
-    gt = _comparison_method("gt", ">")
-    ge = _comparison_method("ge", ">=")
+    def eq(self, other):
+        """Elementwise ==, as a bool tensor."""
+        return _compare(self, other, "eq")
+
+    def ne(self, other):
+        """Elementwise !=, as a bool tensor."""
+        return _compare(self, other, "ne")
+
+    def lt(self, other):
+        """Elementwise <, as a bool tensor."""
+        return _compare(self, other, "lt")
+
+    def le(self, other):
+        """Elementwise <=, as a bool tensor."""
+        return _compare(self, other, "le")
+
+    def gt(self, other):
+        """Elementwise >, as a bool tensor."""
+        return _compare(self, other, "gt")
+
+    def ge(self, other):
+        """Elementwise >=, as a bool tensor."""
+        return _compare(self, other, "ge")
 
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = eq, ne, lt, le, gt, ge
 
@@ -417,6 +423,7 @@ class Tensor:
     # ---- elementwise math -----------------------------------------------------------------------------
 
     exp = _op_method("exp", "Exp", "eˣ, elementwise; derivative eˣ.")
+
     log = _op_method("log", "Log", "The natural logarithm.")
 
     def log2(self):
@@ -428,7 +435,9 @@ class Tensor:
         return Log.apply(_floating(self)) * (1 / math.log(10.0))
 
     log1p = _op_method("log1p", "Log1p", "ln(1 + x), accurate for small x.")
+
     expm1 = _op_method("expm1", "Expm1", "e^x − 1, accurate for small x.")
+
     sqrt = _op_method("sqrt", "Sqrt", "√x, elementwise; derivative 1/(2√x).")
 
     def rsqrt(self):
@@ -436,10 +445,15 @@ class Tensor:
         return _floating(self) ** -0.5
 
     sin = _op_method("sin", "Sin", "sin x, elementwise (radians); derivative cos x.")
+
     cos = _op_method("cos", "Cos", "cos x, elementwise (radians); derivative −sin x.")
+
     tanh = _op_method("tanh", "Tanh", "The hyperbolic tangent.")
+
     sigmoid = _op_method("sigmoid", "Sigmoid", "1/(1 + e^−x), computed without overflow.")
+
     erf = _op_method("erf", "Erf", "The error function; derivative 2/√π · e^(−x²).")
+
     relu = _op_method(
         "relu", "Relu", "max(x, 0), elementwise; derivative 1 where x > 0, else 0.", floating=False
     )
