@@ -27,25 +27,6 @@ ValuesIndices = collections.namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "``(values, indices)`` of max/min/sort/topk along a dim, as PyTorch's named tuples."
 
 
-def _op_method(name, op, doc, floating=True):
-    """The method ``Tensor.<name>``: the op class named ``op`` (imported at the bottom of this file, as
-    every op imports Tensor) applied to the tensor, made floating-point first (as in PyTorch) when
-    ``floating``. Its code is named ``name`` too, so errors and tracebacks say ``exp``."""
-    module = globals()  # the op is looked up at the call, like a global name in a ``def``
-    if floating:
-
-        def method(self):
-            return module[op].apply(_floating(self))
-    else:
-
-        def method(self):
-            return module[op].apply(self)
-
-    method.__code__ = method.__code__.replace(co_name=name, co_qualname=f"Tensor.{name}")
-    method.__name__, method.__qualname__, method.__doc__ = name, f"Tensor.{name}", doc
-    return method
-
-
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -422,9 +403,13 @@ class Tensor:
 
     # ---- elementwise math -----------------------------------------------------------------------------
 
-    exp = _op_method("exp", "Exp", "eˣ, elementwise; derivative eˣ.")
+    def exp(self):
+        """eˣ, elementwise; derivative eˣ."""
+        return Exp.apply(_floating(self))
 
-    log = _op_method("log", "Log", "The natural logarithm.")
+    def log(self):
+        """The natural logarithm."""
+        return Log.apply(_floating(self))
 
     def log2(self):
         """log₂ x = ln x / ln 2;  d/dx = 1 / (x ln 2)."""
@@ -434,29 +419,45 @@ class Tensor:
         """log₁₀ x = ln x / ln 10;  d/dx = 1 / (x ln 10)."""
         return Log.apply(_floating(self)) * (1 / math.log(10.0))
 
-    log1p = _op_method("log1p", "Log1p", "ln(1 + x), accurate for small x.")
+    def log1p(self):
+        """ln(1 + x), accurate for small x."""
+        return Log1p.apply(_floating(self))
 
-    expm1 = _op_method("expm1", "Expm1", "e^x − 1, accurate for small x.")
+    def expm1(self):
+        """e^x − 1, accurate for small x."""
+        return Expm1.apply(_floating(self))
 
-    sqrt = _op_method("sqrt", "Sqrt", "√x, elementwise; derivative 1/(2√x).")
+    def sqrt(self):
+        """√x, elementwise; derivative 1/(2√x)."""
+        return Sqrt.apply(_floating(self))
 
     def rsqrt(self):
         """1/√x, elementwise; derivative −1/(2x√x)."""
         return _floating(self) ** -0.5
 
-    sin = _op_method("sin", "Sin", "sin x, elementwise (radians); derivative cos x.")
+    def sin(self):
+        """sin x, elementwise (radians); derivative cos x."""
+        return Sin.apply(_floating(self))
 
-    cos = _op_method("cos", "Cos", "cos x, elementwise (radians); derivative −sin x.")
+    def cos(self):
+        """cos x, elementwise (radians); derivative −sin x."""
+        return Cos.apply(_floating(self))
 
-    tanh = _op_method("tanh", "Tanh", "The hyperbolic tangent.")
+    def tanh(self):
+        """The hyperbolic tangent."""
+        return Tanh.apply(_floating(self))
 
-    sigmoid = _op_method("sigmoid", "Sigmoid", "1/(1 + e^−x), computed without overflow.")
+    def sigmoid(self):
+        """1/(1 + e^−x), computed without overflow."""
+        return Sigmoid.apply(_floating(self))
 
-    erf = _op_method("erf", "Erf", "The error function; derivative 2/√π · e^(−x²).")
+    def erf(self):
+        """The error function; derivative 2/√π · e^(−x²)."""
+        return Erf.apply(_floating(self))
 
-    relu = _op_method(
-        "relu", "Relu", "max(x, 0), elementwise; derivative 1 where x > 0, else 0.", floating=False
-    )
+    def relu(self):
+        """max(x, 0), elementwise; derivative 1 where x > 0, else 0."""
+        return Relu.apply(self)
 
     def leaky_relu(self, negative_slope=0.01):
         """x if x > 0 else negative_slope · x."""
@@ -474,11 +475,15 @@ class Tensor:
         """log(1 + e^{βx})/β, linear where βx > threshold."""
         return Softplus.apply(_floating(self), beta, threshold)
 
-    abs = _op_method("abs", "Abs", "|x|, elementwise; derivative sign(x) (0 at x = 0).", floating=False)
+    def abs(self):
+        """|x|, elementwise; derivative sign(x) (0 at x = 0)."""
+        return Abs.apply(self)
 
     __abs__ = absolute = abs
 
-    sign = _op_method("sign", "Sign", "−1, 0 or 1 by the sign of x.", floating=False)
+    def sign(self):
+        """−1, 0 or 1 by the sign of x."""
+        return Sign.apply(self)
 
     def clamp(self, min=None, max=None):
         """x limited to [min, max] (either may be None; tensors allowed)."""
@@ -486,7 +491,9 @@ class Tensor:
 
     clip = clamp
 
-    reciprocal = _op_method("reciprocal", "Reciprocal", "1/x, elementwise; derivative −1/x².")
+    def reciprocal(self):
+        """1/x, elementwise; derivative −1/x²."""
+        return Reciprocal.apply(_floating(self))
 
     def square(self):
         """x², elementwise; derivative 2x."""
@@ -761,7 +768,7 @@ from .compositions import where  # noqa: E402
 from .factories import histogram, multinomial  # noqa: E402
 from .operators import _binary, _compare, _invert, _true_division_operands  # noqa: E402
 from .ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub  # noqa: E402
-from .ops.elementwise import (  # noqa: E402, F401  (the methods of _op_method find their op by name)
+from .ops.elementwise import (  # noqa: E402
     Abs,
     Clone,
     Cos,
