@@ -95,7 +95,10 @@ def _check_sizes(name, input_size, hidden_size):
 
 
 class RNNBase(Module):
-    """What ``RNN``, ``LSTM`` and ``GRU`` share: parameters per layer and direction, checks, the loop."""
+    """What ``RNN``, ``LSTM`` and ``GRU`` share: parameters per layer and direction, checks, the loop.
+
+    ``LSTM`` and ``GRU`` take these arguments after ``mode`` unchanged, as in PyTorch.
+    """
 
     def __init__(
         self,
@@ -316,32 +319,8 @@ class LSTM(RNNBase):
     >>> output, (h_n, c_n) = lstm(tg.randn(10, 4, 3))   # time first unless batch_first=True
     """
 
-    def __init__(
-        self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-        proj_size=0,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            "LSTM",
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            proj_size,
-            device,
-            dtype,
-        )
+    def __init__(self, *args, **kwargs):  # RNNBase's arguments after mode (input_size, ...)
+        super().__init__("LSTM", *args, **kwargs)
 
 
 class GRU(RNNBase):
@@ -351,31 +330,8 @@ class GRU(RNNBase):
     >>> output, h_n = gru(tg.randn(4, 10, 3))
     """
 
-    def __init__(
-        self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            "GRU",
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            0,
-            device,
-            dtype,
-        )
+    def __init__(self, *args, **kwargs):  # RNNBase's arguments after mode (input_size, ...)
+        super().__init__("GRU", *args, **kwargs)
 
 
 # ---- one-step cells ----------------------------------------------------------------------------------
