@@ -46,6 +46,11 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def _refuse_assignment(value, role, expected):
+    """The TypeError for assigning ``value`` to a parameter, child module or buffer slot it cannot fill."""
+    raise TypeError(f"cannot assign '{type(value).__name__}' as {role} ({expected} expected)")
+
+
 class Module:
     """Base class of every layer and model: subclass it, assign layers in ``__init__``, write ``forward``.
 
@@ -116,26 +121,18 @@ class Module:
             self.register_parameter(name, value)
         elif tables is not None and name in self._parameters:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    "(nn.Parameter or None expected)"
-                )
+                _refuse_assignment(value, f"parameter '{name}'", "nn.Parameter or None")
             self._parameters[name] = None
         elif isinstance(value, Module):
             self._forget(name, keep="_modules")
             self._modules[name] = value
         elif tables is not None and name in self._modules:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    "(nn.Module or None expected)"
-                )
+                _refuse_assignment(value, f"child module '{name}'", "nn.Module or None")
             self._modules[name] = None
         elif tables is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' (Tensor or None expected)"
-                )
+                _refuse_assignment(value, f"buffer '{name}'", "Tensor or None")
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
