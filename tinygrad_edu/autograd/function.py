@@ -4,16 +4,16 @@
 returns one array; ``backward`` receives the output's gradient and returns one gradient per forward
 argument (None for non-tensors)::
 
-    class Mul(Op):
+    class MulAdd(Op):  # z = a·b + c
         @staticmethod
-        def forward(ctx, a, b):
+        def forward(ctx, a, b, c):
             ctx.save_for_backward(a, b)
-            return a * b
+            return a * b + c
 
         @staticmethod
-        def backward(ctx, grad):
+        def backward(ctx, grad):  # dz/da = b, dz/db = a, dz/dc = 1
             a, b = ctx.saved_tensors
-            return grad * b, grad * a
+            return grad * b, grad * a, grad
 
 Backward is written once for two namespaces: for a plain ``backward()`` the gradient and the saved
 values are arrays and ``ctx.xp`` is the array library; with ``create_graph=True`` they are Tensors

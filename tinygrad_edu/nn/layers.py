@@ -24,14 +24,26 @@ def _fresh_parameter(*shape, device=None, dtype=None):
     return Parameter(factories.empty(*shape, device=device, dtype=dtype))
 
 
-def _default_init(weight, bias):
-    """PyTorch's default for Linear and Conv: weight ~ kaiming_uniform_(a=√5), i.e. U(−1/√fan_in, 1/√fan_in),
-    and bias ~ U(−1/√fan_in, 1/√fan_in)."""
-    init.kaiming_uniform_(weight, a=math.sqrt(5))
-    if bias is not None:
-        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
-        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-        init.uniform_(bias, -bound, bound)
+class _WeightAndBias(Module):
+    """What Linear and Conv2d share: a weight whose first dim counts the outputs, an optional bias
+    with one entry per output, and PyTorch's default initialisation of the two."""
+
+    def _create_weight_and_bias(self, weight_shape, bias, device, dtype):
+        self.weight = _fresh_parameter(*weight_shape, device=device, dtype=dtype)
+        if bias:
+            self.bias = _fresh_parameter(weight_shape[0], device=device, dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Draw fresh weights with PyTorch's default initialisation: weight ~ kaiming_uniform_(a=√5),
+        i.e. U(−1/√fan_in, 1/√fan_in), and bias ~ U(−1/√fan_in, 1/√fan_in)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
 
 
 class Identity(Module):
@@ -45,7 +57,7 @@ class Identity(Module):
         return input
 
 
-class Linear(Module):
+class Linear(_WeightAndBias):
     """y = x Wᵀ + b, with W of shape (out_features, in_features) as in PyTorch.
 
     >>> layer = nn.Linear(3, 2)
@@ -58,16 +70,7 @@ class Linear(Module):
         _check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _fresh_parameter(out_features, in_features, device=device, dtype=dtype)
-        if bias:
-            self.bias = _fresh_parameter(out_features, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        """Draw fresh weights with PyTorch's default initialisation."""
-        _default_init(self.weight, self.bias)
+        self._create_weight_and_bias((out_features, in_features), bias, device, dtype)
 
     def forward(self, input):
         """X Wᵀ + b over the last dim of ``input`` (any leading dims)."""
@@ -369,7 +372,7 @@ class BatchNorm2d(_BatchNorm):
     expected_dims = (4,)
 
 
-class Conv2d(Module):
+class Conv2d(_WeightAndBias):
     """2-D convolution over (N, C_in, H, W) inputs with a weight of shape (C_out, C_in / groups, kH, kW).
 
     >>> conv = nn.Conv2d(1, 8, kernel_size=3, padding=1)
@@ -411,16 +414,7 @@ class Conv2d(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = _fresh_parameter(*shape, device=device, dtype=dtype)
-        if bias:
-            self.bias = _fresh_parameter(out_channels, device=device, dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        """Draw fresh weights with PyTorch's default initialisation."""
-        _default_init(self.weight, self.bias)
+        self._create_weight_and_bias(shape, bias, device, dtype)
 
     def forward(self, input):
         """The convolution of ``input`` with the filters, plus the bias."""
@@ -441,19 +435,29 @@ class Conv2d(Module):
         return text
 
 
-class MaxPool2d(Module):
+class _Pool2d(Module):
+    """What MaxPool2d and AvgPool2d share: the window settings (stride defaults to the kernel size)."""
+
+    def __init__(self, kernel_size, stride, padding, ceil_mode):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool2d):
     """The maximum over each ``kernel_size`` window (stride defaults to the kernel size)."""
 
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
     ):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.dilation = dilation
         self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
 
     def forward(self, input):
         """The pooled input."""
@@ -468,13 +472,10 @@ class MaxPool2d(Module):
         )
 
     def extra_repr(self):
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+        return f"{super().extra_repr()}, dilation={self.dilation}, ceil_mode={self.ceil_mode}"
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """The average over each ``kernel_size`` window (stride defaults to the kernel size)."""
 
     def __init__(
@@ -486,11 +487,7 @@ class AvgPool2d(Module):
         count_include_pad=True,
         divisor_override=None,
     ):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-        self.ceil_mode = ceil_mode
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
 
@@ -505,6 +502,3 @@ class AvgPool2d(Module):
             self.count_include_pad,
             self.divisor_override,
         )
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

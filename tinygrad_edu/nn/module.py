@@ -46,6 +46,11 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def _refuse_assignment(value, role, expected):
+    """The TypeError for assigning ``value`` to a parameter, child module or buffer slot it cannot fill."""
+    raise TypeError(f"cannot assign '{type(value).__name__}' as {role} ({expected} expected)")
+
+
 class Module:
     """Base class of every layer and model: subclass it, assign layers in ``__init__``, write ``forward``.
 
@@ -116,26 +121,18 @@ class Module:
             self.register_parameter(name, value)
         elif tables is not None and name in self._parameters:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    "(nn.Parameter or None expected)"
-                )
+                _refuse_assignment(value, f"parameter '{name}'", "nn.Parameter or None")
             self._parameters[name] = None
         elif isinstance(value, Module):
             self._forget(name, keep="_modules")
             self._modules[name] = value
         elif tables is not None and name in self._modules:
             if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    "(nn.Module or None expected)"
-                )
+                _refuse_assignment(value, f"child module '{name}'", "nn.Module or None")
             self._modules[name] = None
         elif tables is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' (Tensor or None expected)"
-                )
+                _refuse_assignment(value, f"buffer '{name}'", "Tensor or None")
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -177,30 +174,27 @@ class Module:
         if hasattr(type(self), name) or (name in self.__dict__):
             raise KeyError(f"attribute '{name}' already exists")
 
+    def _check_registration(self, table, kind, name, value, allowed, allowed_name):
+        """Raise unless ``value`` (an ``allowed`` or None) may be registered as ``kind`` ``name``."""
+        if table not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+        if name not in self.__dict__[table]:
+            self._check_new_name(name, kind)
+        if value is not None and not isinstance(value, allowed):
+            raise TypeError(
+                f"cannot assign '{type(value).__name__}' object to {kind} '{name}' "
+                f"({allowed_name} or None required)"
+            )
+
     def register_parameter(self, name, param):
         """Add a parameter (or None, for an optional one like a missing bias) under ``name``."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        if name not in self._parameters:
-            self._check_new_name(name, "parameter")
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                "(nn.Parameter or None required)"
-            )
+        self._check_registration("_parameters", "parameter", name, param, Parameter, "nn.Parameter")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
         """Add a state tensor that is not learned (BatchNorm's running mean); saved in the state dict
         unless ``persistent=False``, moved by ``to(device)``."""
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        if name not in self._buffers:
-            self._check_new_name(name, "buffer")
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)"
-            )
+        self._check_registration("_buffers", "buffer", name, tensor, Tensor, "Tensor")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)

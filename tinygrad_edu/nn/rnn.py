@@ -95,7 +95,10 @@ def _check_sizes(name, input_size, hidden_size):
 
 
 class RNNBase(Module):
-    """What ``RNN``, ``LSTM`` and ``GRU`` share: parameters per layer and direction, checks, the loop."""
+    """What ``RNN``, ``LSTM`` and ``GRU`` share: parameters per layer and direction, checks, the loop.
+
+    ``LSTM`` and ``GRU`` take these arguments after ``mode`` unchanged, as in PyTorch.
+    """
 
     def __init__(
         self,
@@ -157,17 +160,7 @@ class RNNBase(Module):
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
 
     def _check_input(self, input):
-        name = type(self).__name__
-        if input.ndim not in (2, 3):
-            raise ValueError(
-                f"{name}: expected input with 2 (unbatched: L, input_size) or 3 (batched) dimensions, "
-                f"got {input.ndim} (shape {input.shape})"
-            )
-        if input.shape[-1] != self.input_size:
-            raise ValueError(
-                f"{name}: input.size(-1) must be equal to input_size; expected {self.input_size}, "
-                f"got {input.shape[-1]} (input shape {input.shape})"
-            )
+        _check_input(self, input, (2, 3), "2 (unbatched: L, input_size) or 3 (batched)")
 
     def _check_hidden(self, hidden, expected, what):
         if hidden.shape != expected:
@@ -251,6 +244,20 @@ class RNNBase(Module):
         return text
 
 
+def _check_input(module, input, allowed_ndims, described):
+    """Raise unless ``input`` has one of ``allowed_ndims`` dimensions and ``module.input_size`` features."""
+    name = type(module).__name__
+    if input.ndim not in allowed_ndims:
+        raise ValueError(
+            f"{name}: expected input with {described} dimensions, got {input.ndim} (shape {input.shape})"
+        )
+    if input.shape[-1] != module.input_size:
+        raise ValueError(
+            f"{name}: input.size(-1) must be equal to input_size; expected {module.input_size}, "
+            f"got {input.shape[-1]} (input shape {input.shape})"
+        )
+
+
 def _run_direction(step, input, state, w_ih, w_hh, b_ih, b_hh, reverse=False):
     """Unroll one layer over time: (outputs stacked over time, final state).
 
@@ -316,32 +323,8 @@ class LSTM(RNNBase):
     >>> output, (h_n, c_n) = lstm(tg.randn(10, 4, 3))   # time first unless batch_first=True
     """
 
-    def __init__(
-        self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-        proj_size=0,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            "LSTM",
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            proj_size,
-            device,
-            dtype,
-        )
+    def __init__(self, *args, **kwargs):  # RNNBase's arguments after mode (input_size, ...)
+        super().__init__("LSTM", *args, **kwargs)
 
 
 class GRU(RNNBase):
@@ -351,31 +334,8 @@ class GRU(RNNBase):
     >>> output, h_n = gru(tg.randn(4, 10, 3))
     """
 
-    def __init__(
-        self,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bias=True,
-        batch_first=False,
-        dropout=0.0,
-        bidirectional=False,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            "GRU",
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            0,
-            device,
-            dtype,
-        )
+    def __init__(self, *args, **kwargs):  # RNNBase's arguments after mode (input_size, ...)
+        super().__init__("GRU", *args, **kwargs)
 
 
 # ---- one-step cells ----------------------------------------------------------------------------------
@@ -408,16 +368,7 @@ class RNNCellBase(Module):
     def _prepare(self, input, hx, parts):
         """Check shapes; add a batch dim to an unbatched (1-D) input; zeros for a missing state."""
         name = type(self).__name__
-        if input.ndim not in (1, 2):
-            raise ValueError(
-                f"{name}: expected input with 1 (unbatched) or 2 (batched: N, input_size) dimensions, "
-                f"got {input.ndim} (shape {input.shape})"
-            )
-        if input.shape[-1] != self.input_size:
-            raise ValueError(
-                f"{name}: input.size(-1) must be equal to input_size; expected {self.input_size}, "
-                f"got {input.shape[-1]}"
-            )
+        _check_input(self, input, (1, 2), "1 (unbatched) or 2 (batched: N, input_size)")
         unbatched = input.ndim == 1
         if unbatched:
             input = input.unsqueeze(0)
