@@ -5,8 +5,6 @@ own shape (``sum_to``), so no op here deals with broadcasting. An operand may be
 whose gradient is None.
 """
 
-import operator
-
 from ..autograd.function import Op
 
 
@@ -89,41 +87,40 @@ class Pow(Op):
         return grad_a, grad_b
 
 
-class _WinnerTakesGradient:
-    """What Maximum and Minimum share: forward picks with ``xp.<pick>``; in backward the winner
-    takes the gradient and a tie shares it half and half (PyTorch). A mixin put before Op, so
-    that the op index lists only the ops."""
-
-    pick = None  # subclasses: the name of the xp function that chooses between a and b
-    a_wins = None  # subclasses: the comparison that is true where a is the winner
+class Maximum(Op):
+    """z = max(a, b);  the gradient goes to the larger input, half to each on a tie (PyTorch)."""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return getattr(ctx.xp, ctx.pick)(a, b)
+        return ctx.xp.maximum(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        xp = ctx.xp
-        a_wins, tie = ctx.a_wins(a, b), a == b
-        half = grad * 0.5
-        grad_a = xp.where(a_wins, grad, xp.where(tie, half, 0))
-        return grad_a, xp.where(a_wins | tie, xp.where(tie, half, 0), grad)
+        return _split_by_winner(ctx.xp, grad, a > b, a == b)
 
 
-class Maximum(_WinnerTakesGradient, Op):
-    """z = max(a, b);  the gradient goes to the larger input, half to each on a tie (PyTorch)."""
-
-    pick = "maximum"
-    a_wins = operator.gt  # a > b
-
-
-class Minimum(_WinnerTakesGradient, Op):
+class Minimum(Op):
     """z = min(a, b);  the gradient goes to the smaller input, half to each on a tie (PyTorch)."""
 
-    pick = "minimum"
-    a_wins = operator.lt  # a < b
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_by_winner(ctx.xp, grad, a < b, a == b)
+
+
+def _split_by_winner(xp, grad, a_wins, tie):
+    """(gradient of a, gradient of b) for max/min: the winner takes it, a tie shares it."""
+    half = grad * 0.5
+    return xp.where(a_wins, grad, xp.where(tie, half, 0)), xp.where(
+        a_wins | tie, xp.where(tie, half, 0), grad
+    )
 
 
 class Where(Op):

@@ -7,41 +7,47 @@ element fed several outputs).
 from ..autograd.function import Op
 
 
-class _ToShapeAndBack:
-    """What Reshape, Expand and SumTo share: forward applies ``xp.<to_shape>(x, shape)``; backward
-    brings the gradient back to x's shape with ``xp.<back>``. A mixin put before Op, so that the op
-    index lists only the ops."""
+class Reshape(Op):
+    """y = x with a new shape;  the gradient is reshaped back."""
 
-    to_shape = back = None  # subclasses: names of the two xp functions
+    view_of_input = True
 
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        return getattr(ctx.xp, ctx.to_shape)(x, shape)
+        return ctx.xp.reshape(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
-        return getattr(ctx.xp, ctx.back)(grad, ctx.in_shape), None
+        return ctx.xp.reshape(grad, ctx.in_shape), None
 
 
-class Reshape(_ToShapeAndBack, Op):
-    """y = x with a new shape;  the gradient is reshaped back."""
-
-    view_of_input = True
-    to_shape, back = "reshape", "reshape"
-
-
-class SumTo(_ToShapeAndBack, Op):
-    """y = x summed down to ``shape`` (undoes broadcasting);  the gradient is broadcast back."""
-
-    to_shape, back = "sum_to", "broadcast_to"
-
-
-class Expand(_ToShapeAndBack, Op):
+class Expand(Op):
     """y = x broadcast to ``shape`` (a view);  the gradient is summed back over the copies."""
 
     view_of_input = True
-    to_shape, back = "broadcast_to", "sum_to"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return ctx.xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.sum_to(grad, ctx.in_shape), None
+
+
+class SumTo(Op):
+    """y = x summed down to ``shape`` (undoes broadcasting);  the gradient is broadcast back."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return ctx.xp.sum_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.broadcast_to(grad, ctx.in_shape), None
 
 
 class Permute(Op):

@@ -181,28 +181,18 @@ def log_softmax(xp, x, axis):
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
-class _NormalizeAlongAxis:
-    """What SoftmaxOp and LogSoftmaxOp share: forward runs ``normalize`` along the axis and saves
-    its output, from which each subclass's backward is written. A mixin put before Op, so that the
-    op index lists only the ops."""
-
-    normalize = None  # subclasses: softmax or log_softmax (above)
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        out = ctx.normalize(ctx.xp, x, axis)
-        ctx.save_for_backward(out)
-        ctx.axis = axis
-        return out
-
-
-class SoftmaxOp(_NormalizeAlongAxis, Op):
+class SoftmaxOp(Op):
     """y = softmax(x) = e^x / Σ e^x along axis;  dx = y · (dy − Σ dy·y).
 
     Reached from ``Tensor.softmax``, ``tg.softmax``, ``F.softmax`` and ``nn.Softmax``.
     """
 
-    normalize = staticmethod(softmax)
+    @staticmethod
+    def forward(ctx, x, axis):
+        out = softmax(ctx.xp, x, axis)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -210,10 +200,15 @@ class SoftmaxOp(_NormalizeAlongAxis, Op):
         return out * (grad - ctx.xp.sum(grad * out, axis=ctx.axis, keepdims=True)), None
 
 
-class LogSoftmaxOp(_NormalizeAlongAxis, Op):
+class LogSoftmaxOp(Op):
     """y = log softmax(x) = x − logsumexp(x) along axis;  dx = dy − e^y · Σ dy."""
 
-    normalize = staticmethod(log_softmax)
+    @staticmethod
+    def forward(ctx, x, axis):
+        out = log_softmax(ctx.xp, x, axis)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
 
     @staticmethod
     def backward(ctx, grad):
