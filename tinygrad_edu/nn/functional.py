@@ -17,13 +17,16 @@ works here means the same in PyTorch.
 
 import numbers
 
+from ..arguments import _dim
 from ..backend.generator import sampler
+from ..dtypes import _floating
 from ..factories import arange
 from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col, pair
 from ..ops.linalg import Affine
 from ..ops.loss import BinaryCrossEntropy, CrossEntropy
 from ..ops.movement import Pad
 from ..ops.norm import LayerNormalization
+from ..ops.reduce import LogSoftmaxOp, SoftmaxOp
 from ..tensor import Tensor, _promoted, _same_float_dtype, where
 
 # ======================================================================================================
@@ -78,13 +81,17 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def softmax(input, dim, dtype=None):
-    """e^x / Σ e^x along ``dim`` (stable for large logits); ``dtype`` casts first."""
-    return (input if dtype is None else input.to(dtype)).softmax(dim)
+    """e^x / Σ e^x along ``dim`` (stable for large logits); ``dtype`` casts first. One op:
+    ``SoftmaxOp`` in ops/reduce.py."""
+    x = _floating(input if dtype is None else input.to(dtype))
+    return SoftmaxOp.apply(x, _dim(dim, x.ndim, "softmax"))
 
 
 def log_softmax(input, dim, dtype=None):
-    """x − logsumexp(x) along ``dim`` (stable for large logits); ``dtype`` casts first."""
-    return (input if dtype is None else input.to(dtype)).log_softmax(dim)
+    """x − logsumexp(x) along ``dim`` (stable for large logits); ``dtype`` casts first. One op:
+    ``LogSoftmaxOp`` in ops/reduce.py."""
+    x = _floating(input if dtype is None else input.to(dtype))
+    return LogSoftmaxOp.apply(x, _dim(dim, x.ndim, "log_softmax"))
 
 
 def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
