@@ -10,10 +10,9 @@ import numpy as np
 from . import backend as _backends
 from . import dtypes
 from .arguments import _axes, _check_reshape, _dim, _shape_arg
-from .dtypes import _floating, _promoted, _require_float, _same_float_dtype
+from .dtypes import _floating, _promoted, _require_float
 from .ops.binary import Where
 from .ops.elementwise import Cast, Clamp, Gelu, ToDevice
-from .ops.linalg import MatMul
 from .ops.movement import Expand, Gather, Permute, Repeat, Reshape, SumTo
 from .ops.reduce import Amax, Amin, CumSum
 from .tensor import Tensor, ValuesIndices
@@ -81,36 +80,6 @@ def view_as_dtype(tensor, dtype):
 
 
 # ---- products ----------------------------------------------------------------------------------------
-
-
-def matmul(tensor, other):
-    """``numpy.matmul``'s rules on ``MatMul`` (batches of matrices): a 1-D operand is lifted to a
-    matrix, and the lifted dim dropped from the result."""
-    other = tensor._like(other)
-    if tensor.ndim == 0 or other.ndim == 0:
-        raise RuntimeError(
-            f"matmul: both arguments need at least 1 dimension, got shapes {tensor.shape} and {other.shape}"
-        )
-    if tensor.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
-        raise RuntimeError(
-            f"matmul: shapes {tensor.shape} and {other.shape} cannot be multiplied "
-            f"({tensor.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})"
-        )
-    a, b = _promoted(*_same_float_dtype(tensor, other, "matmul"))
-    a_vector, b_vector = a.ndim == 1, b.ndim == 1
-    out = MatMul.apply(a.unsqueeze(0) if a_vector else a, b.unsqueeze(1) if b_vector else b)
-    if a_vector or b_vector:  # drop the dims that lifted the vectors to matrices
-        shape = out.shape[:-2] + out.shape[-2:][a_vector : 1 if b_vector else 2]
-        out = out.reshape(shape)
-    return out
-
-
-def fixed_rank_product(tensor, other, ndim, op, what):
-    """``mm`` / ``bmm`` / ``dot``: ``matmul`` of two ``ndim``-D tensors, refusing any other rank."""
-    other = tensor._like(other)
-    if tensor.ndim != ndim or other.ndim != ndim:
-        raise RuntimeError(f"{op}: expected two {what}, got shapes {tensor.shape} and {other.shape}")
-    return matmul(tensor, other)
 
 
 # ---- elementwise -------------------------------------------------------------------------------------

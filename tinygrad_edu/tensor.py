@@ -284,7 +284,7 @@ class Tensor:
     __rmul__ = lambda self, other: _binary(Mul, self, other, reflected=True)
     __rtruediv__ = lambda self, other: _binary(Div, *_true_division_operands(self, other), reflected=True)
     __rpow__ = lambda self, base: _binary(Pow, self, base, reflected=True)
-    __rmatmul__ = lambda self, other: compositions.matmul(self._like(other), self)
+    __rmatmul__ = lambda self, other: linalg.matmul(self._like(other), self)
     __pos__ = lambda self: self
 
     def add(self, other, alpha=1):
@@ -319,21 +319,21 @@ class Tensor:
 
     def matmul(self, other):
         """Matrix product with ``numpy.matmul``'s rules: 1-D, 2-D and broadcast batches of matrices."""
-        return compositions.matmul(self, other)
+        return linalg.matmul(self, other)
 
     __matmul__ = matmul
 
     def mm(self, other):
         """The product of two matrices (both 2-D)."""
-        return compositions.fixed_rank_product(self, other, 2, "mm", "2-D tensors")
+        return linalg.fixed_rank_product(self, other, 2, "mm", "2-D tensors")
 
     def bmm(self, other):
         """The product of two batches of matrices (both 3-D)."""
-        return compositions.fixed_rank_product(self, other, 3, "bmm", "3-D tensors")
+        return linalg.fixed_rank_product(self, other, 3, "bmm", "3-D tensors")
 
     def dot(self, other):
         """The inner product of two 1-D tensors."""
-        return compositions.fixed_rank_product(self, other, 1, "dot", "1-D tensors")
+        return linalg.fixed_rank_product(self, other, 1, "dot", "1-D tensors")
 
     # ---- comparisons and logic (no gradient) ---------------------------------------------------------
 
@@ -767,6 +767,7 @@ from .autograd.inplace import _arithmetic, _clamp, _fill_random, _iadd, _idiv, _
 from .compositions import where  # noqa: E402
 from .factories import histogram, multinomial  # noqa: E402
 from .operators import _binary, _compare, _invert, _true_division_operands  # noqa: E402
+from .ops import linalg  # noqa: E402
 from .ops.binary import Add, Div, Maximum, Minimum, Mul, Pow, Sub  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
     Abs,

@@ -1,6 +1,38 @@
-"""Matrix products."""
+"""Matrix products: ``Tensor.matmul`` (``@``, ``mm``, ``bmm``, ``dot``) as ``matmul`` below and its op
+``MatMul``; ``F.linear`` as ``Affine``; ``tg.einsum`` as ``Einsum``."""
 
 from ..autograd.function import Op
+from ..dtypes import _promoted, _same_float_dtype
+
+
+def matmul(tensor, other):
+    """``numpy.matmul``'s rules on ``MatMul`` (batches of matrices): a 1-D operand is lifted to a
+    matrix, and the lifted dim dropped from the result."""
+    other = tensor._like(other)
+    if tensor.ndim == 0 or other.ndim == 0:
+        raise RuntimeError(
+            f"matmul: both arguments need at least 1 dimension, got shapes {tensor.shape} and {other.shape}"
+        )
+    if tensor.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
+        raise RuntimeError(
+            f"matmul: shapes {tensor.shape} and {other.shape} cannot be multiplied "
+            f"({tensor.shape[-1]} != {other.shape[-2 if other.ndim > 1 else 0]})"
+        )
+    a, b = _promoted(*_same_float_dtype(tensor, other, "matmul"))
+    a_vector, b_vector = a.ndim == 1, b.ndim == 1
+    out = MatMul.apply(a.unsqueeze(0) if a_vector else a, b.unsqueeze(1) if b_vector else b)
+    if a_vector or b_vector:  # drop the dims that lifted the vectors to matrices
+        shape = out.shape[:-2] + out.shape[-2:][a_vector : 1 if b_vector else 2]
+        out = out.reshape(shape)
+    return out
+
+
+def fixed_rank_product(tensor, other, ndim, op, what):
+    """``mm`` / ``bmm`` / ``dot``: ``matmul`` of two ``ndim``-D tensors, refusing any other rank."""
+    other = tensor._like(other)
+    if tensor.ndim != ndim or other.ndim != ndim:
+        raise RuntimeError(f"{op}: expected two {what}, got shapes {tensor.shape} and {other.shape}")
+    return matmul(tensor, other)
 
 
 class MatMul(Op):
