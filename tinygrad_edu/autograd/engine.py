@@ -13,7 +13,7 @@ import threading
 from ..factories import zeros_like
 from ..tensor import Tensor
 from . import anomaly, graph_ops, inplace
-from .grad_mode import set_grad_enabled
+from .grad_mode import no_grad, set_grad_enabled
 
 _running = threading.local()  # .callbacks: one list per backward pass now running in this thread
 
@@ -322,3 +322,22 @@ def _as_tuple(values):
     if isinstance(values, Tensor) or values is None:
         return (values,)
     return tuple(values)
+
+
+def zero_grad_of(params, set_to_none=True):
+    """PyTorch's ``zero_grad`` of ``Optimizer`` and ``Module`` both (it lives here, below both, as it
+    undoes what backward accumulates): ``p.grad = None`` (default), or zero the same grad tensor in
+    place (detached first if it was built with ``create_graph=True``)."""
+    for param in params:
+        grad = param.grad
+        if grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+            continue
+        if grad.grad_fn is not None:
+            grad.detach_()
+        else:
+            grad.requires_grad_(False)
+        with no_grad():
+            grad.zero_()

@@ -168,9 +168,11 @@ class Op:
                 )
 
     def release(self):
-        """Free the saved buffers and the links to the inputs (done after backward)."""
+        """Free the saved buffers, their version records and the links to the inputs (done after
+        backward): a kept output (a logged loss) then holds a small husk, not the graph."""
         self.inputs = None
         self.saved = None
+        self.saved_versions = ()
 
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"

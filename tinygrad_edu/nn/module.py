@@ -16,9 +16,9 @@ import itertools
 
 from .. import backend as _backends
 from .. import dtypes
+from ..autograd.engine import zero_grad_of
 from ..autograd.grad_mode import no_grad
 from ..hooks import RemovableHandle
-from ..optim.optimizer import zero_grad_of
 from ..tensor import Tensor
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -319,7 +319,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of every parameter: to None (default), or to zeros in place
-        (PyTorch's semantics, shared with ``Optimizer.zero_grad``: see ``optim.optimizer.zero_grad_of``)."""
+        (PyTorch's semantics, shared with ``Optimizer.zero_grad``: see ``autograd.engine.zero_grad_of``)."""
         zero_grad_of(self.parameters(), set_to_none)
 
     # ---- devices and dtypes ------------------------------------------------------------------------------

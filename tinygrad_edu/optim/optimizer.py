@@ -45,6 +45,7 @@ import inspect
 import numbers
 
 from ..autograd import enable_grad, no_grad
+from ..autograd.engine import zero_grad_of
 from ..dtypes import is_floating
 from ..tensor import Tensor
 
@@ -90,24 +91,6 @@ def buffer_like(param, fill=0.0):
     """A state tensor shaped like ``param``, on its device, filled with ``fill``."""
     xp = param._backend()
     return Tensor._make(xp.full(param.shape, fill, dtype=param.dtype))
-
-
-def zero_grad_of(params, set_to_none=True):
-    """PyTorch's ``zero_grad`` of ``Optimizer`` and ``Module`` both: ``p.grad = None`` (default), or
-    zero the same grad tensor in place (detached first if it was built with ``create_graph=True``)."""
-    for param in params:
-        grad = param.grad
-        if grad is None:
-            continue
-        if set_to_none:
-            param.grad = None
-            continue
-        if grad.grad_fn is not None:
-            grad.detach_()
-        else:
-            grad.requires_grad_(False)
-        with no_grad():
-            grad.zero_()
 
 
 class Optimizer:
