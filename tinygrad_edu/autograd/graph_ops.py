@@ -11,11 +11,20 @@ from ..tensor import Tensor
 
 # The functions that are the Tensor method of the same name: xp.exp(x) is x.exp(), xp.flip(x, axes) is
 # x.flip(axes) (the unbound method itself, so no extra call).
-_ELEMENTWISE = ("abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tanh")
-_SHAPING = ("cumsum", "reshape", "broadcast_to", "flip")
-for _name in _ELEMENTWISE + _SHAPING:
-    globals()[_name] = getattr(Tensor, _name)
-del _name
+abs = Tensor.abs
+sign = Tensor.sign
+exp = Tensor.exp
+expm1 = Tensor.expm1
+log = Tensor.log
+log1p = Tensor.log1p
+sqrt = Tensor.sqrt
+sin = Tensor.sin
+cos = Tensor.cos
+tanh = Tensor.tanh
+cumsum = Tensor.cumsum
+reshape = Tensor.reshape
+broadcast_to = Tensor.broadcast_to
+flip = Tensor.flip
 
 
 def erf(x):
