@@ -11,6 +11,7 @@ import sys
 import threading
 
 from ..factories import zeros_like
+from ..jit import tape
 from ..tensor import Tensor
 from . import anomaly, graph_ops, inplace
 from .grad_mode import no_grad, set_grad_enabled
@@ -237,6 +238,8 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False, inpu
             "backward: element 0 of tensors does not require grad and does not have a grad_fn "
             "(did you create it under no_grad, or from tensors without requires_grad=True?)"
         )
+    if tape.recorder is not None and tape.recorder.run_backward(tensor, gradient, retain_graph, create_graph, inputs):
+        return  # tg.compile recorded this backward pass as instructions (and ran them)
     seed = _seed(tensor, gradient, create_graph, "backward")
     retain = retain_graph or create_graph
     if inputs is None:

@@ -35,6 +35,7 @@ import weakref
 
 import numpy as np
 
+from ..jit import tape
 from ..tensor import Tensor
 from . import anomaly
 from .grad_mode import is_grad_enabled, no_grad
@@ -134,14 +135,10 @@ class Op:
             raise _no_tensor_error(cls, args) from None
         ctx.inputs = args
         ctx.needs_input_grad = needs_grad
-        try:
-            out = cls.forward(ctx, *arrays)
-        except (ValueError, IndexError, TypeError) as error:
-            raise _op_error(cls, error, args) from error
+        out = cls.run_forward(ctx, arrays, args)
+        if tape.recorder is not None:  # tg.compile is recording this step: one more instruction
+            tape.recorder.forward(ctx, args, arrays, out)
         xp = ctx.xp  # the output's backend (only ToDevice changes it)
-        if type(out) is not xp.ndarray:  # NumPy turns 0-d results into scalars: keep arrays
-            scalar, out = out, xp.asarray(out)
-            ctx.saved = tuple(out if value is scalar else value for value in ctx.saved)
         version = first._version_cell if ctx.view_of_input else None
         if not (True in needs_grad and is_grad_enabled()) or out.dtype.kind != "f":  # ints carry no grad
             return Tensor._make(out, False, None, version)
@@ -153,6 +150,20 @@ class Op:
         if anomaly.enabled:
             ctx.trace = anomaly.forward_trace()
         return result
+
+    @classmethod
+    def run_forward(cls, ctx, arrays, args):
+        """``forward`` on ``arrays`` (from ``args``, named in errors); a 0-d result stays an array.
+        ``apply`` calls it, and so does a replay of ``tg.compile``."""
+        try:
+            out = cls.forward(ctx, *arrays)
+        except (ValueError, IndexError, TypeError) as error:
+            raise _op_error(cls, error, args) from error
+        xp = ctx.xp  # the output's backend (only ToDevice changes it)
+        if type(out) is not xp.ndarray:  # NumPy turns 0-d results into scalars: keep arrays
+            scalar, out = out, xp.asarray(out)
+            ctx.saved = tuple(out if value is scalar else value for value in ctx.saved)
+        return out
 
     # ---- used by the backward loop ----------------------------------------------------------------
 
@@ -268,6 +279,7 @@ class Function(Op):
         outputs = result if isinstance(result, tuple) else (result,)
         if not (any(ctx.needs_input_grad) and is_grad_enabled()):
             return result
+        tape.refuse(f"a custom autograd.Function ({cls.__name__}) is in the graph")
         ctx.inputs = args
         ctx.backend = ctx.xp = next(a for a in args if isinstance(a, Tensor))._backend()
         ctx.backward = _through_protocol  # what the engine calls, in place of the class's backward

@@ -18,6 +18,7 @@ version counter: that backward raises (``y = x.exp(); y += 1``), as in PyTorch.
 """
 
 from ..backend.generator import sampler
+from ..jit import tape
 from ..ops.movement import Expand, SetItem
 from ..tensor import Tensor
 from . import function
@@ -85,6 +86,7 @@ def _inplace(tensor, op, other, mutate, compute):
                 "(wrap the update in `with tg.no_grad():`)"
             )
         return change(tensor, op, compute)
+    tape.refuse(f"{op} changes a tensor of shape {tensor.shape} in place, outside the graph")
     try:
         mutate(tensor.data)
     except (TypeError, ValueError, IndexError) as error:  # NumPy's casting / read-only / shape errors

@@ -23,7 +23,7 @@ from ..dtypes import _floating
 from ..factories import arange
 from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col, pair
 from ..ops.linalg import Affine
-from ..ops.loss import BinaryCrossEntropy, CrossEntropy
+from ..ops.loss import BinaryCrossEntropy, ClassCoefficients, CountedWeight, CrossEntropy, check_class_range
 from ..ops.movement import Pad
 from ..ops.norm import LayerNormalization
 from ..ops.reduce import LogSoftmaxOp, SoftmaxOp
@@ -564,10 +564,13 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     logits = _classes_last(input)  # (M, C): one row per sample (and position)
     if target.dtype.kind == "f":
         coefficients, count = _probability_coefficients(input, target, weight, label_smoothing), len(logits)
-    else:
-        _check_class_indices(input, target, ignore_index, "cross_entropy")
-        coefficients, count = _index_coefficients(logits, target, weight, ignore_index, label_smoothing)
-    divisor = float(count) if reduction == "mean" else 1.0
+        divisor = float(count) if reduction == "mean" else 1.0
+    else:  # targets, weight and ignored indices as coefficients, by ops (the values vary by batch)
+        _check_class_indices(input, target, ignore_index, "cross_entropy", values=False)
+        indices, classes = target.reshape(-1), logits.shape[1]
+        weights = None if weight is None else weight.data
+        coefficients = ClassCoefficients.apply(indices, classes, logits.dtype, weights, ignore_index, label_smoothing)
+        divisor = CountedWeight.apply(indices, weights, ignore_index, logits.dtype) if reduction == "mean" else 1.0
     losses = CrossEntropy.apply(logits, coefficients, divisor, reduction != "none")
     if reduction != "none":
         return losses
@@ -582,28 +585,6 @@ def _classes_last(values):
         return values.reshape(1, -1)
     values = values.permute(0, *range(2, values.ndim), 1)
     return values.reshape(-1, values.shape[-1])
-
-
-def _index_coefficients(logits, target, weight, ignore_index, label_smoothing):
-    """a_mc = w_c · ((1 − ε)·[c = y_m] + ε/C), a row of zeros where y_m is ignored (an array: no
-    gradient flows to class indices), and the summed weight of the counted targets Σ w[y_m]."""
-    xp = logits._backend()
-    rows, classes = logits.shape
-    indices = xp.reshape(target.data, (-1,))
-    counted = indices != ignore_index
-    all_counted = bool(counted.all())  # the common case: no masks to apply
-    if not all_counted:
-        indices = xp.where(counted, indices, 0)
-    coefficients = xp.zeros((rows, classes), dtype=logits.dtype)
-    coefficients[xp.arange(rows), indices] = 1 - label_smoothing
-    if label_smoothing:
-        coefficients += label_smoothing / classes
-    if weight is not None:
-        coefficients *= weight.data
-    if all_counted:
-        return coefficients, rows if weight is None else float(xp.sum(weight.data[indices]))
-    coefficients *= xp.reshape(counted, (-1, 1))
-    return coefficients, float(xp.sum(counted if weight is None else weight.data[indices] * counted))
 
 
 def _probability_coefficients(input, target, weight, label_smoothing):
@@ -833,8 +814,9 @@ def _check_logits(input, loss):
         raise ValueError(f"{loss}: input needs a class dimension, got a 0-d tensor")
 
 
-def _check_class_indices(input, target, ignore_index, loss):
-    """Integer targets of shape (N, d1, ...) for input (N, C, d1, ...) — () for (C,) — in [0, C)."""
+def _check_class_indices(input, target, ignore_index, loss, values=True):
+    """Integer targets of shape (N, d1, ...) for input (N, C, d1, ...) — () for (C,) — in [0, C)
+    (the values are checked here if ``values``, else by the op that reads them)."""
     if target.dtype.kind not in "iu":
         raise ValueError(
             f"{loss}: class-index targets must be an integer tensor (int64), got {target.dtype} of shape "
@@ -846,16 +828,8 @@ def _check_class_indices(input, target, ignore_index, loss):
             f"{loss}: for input of shape {input.shape} the target must have shape {expected}, "
             f"got {target.shape}"
         )
-    classes = input.shape[1 if input.ndim > 1 else 0]
-    indices = target.data  # raw array comparisons: this check runs on every call
-    bad = (indices < 0) | (indices >= classes)
-    if ignore_index is not None:
-        bad &= indices != ignore_index
-    if bool(bad.any()):
-        ignoring = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
-        raise ValueError(
-            f"{loss}: target class indices must be in [0, {classes - 1}]{ignoring}, got {_few(target, bad)}"
-        )
+    if values:  # raw array comparisons: this check runs on every call
+        check_class_range(target.data, input.shape[1 if input.ndim > 1 else 0], ignore_index, loss)
 
 
 def _class_weight(weight, input, loss):

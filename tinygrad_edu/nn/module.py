@@ -19,6 +19,7 @@ from .. import dtypes
 from ..autograd.engine import zero_grad_of
 from ..autograd.grad_mode import no_grad
 from ..hooks import RemovableHandle
+from ..jit import tape
 from ..tensor import Tensor
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -85,6 +86,8 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         """Run ``forward`` (with any registered hooks around it): ``model(x)``."""
+        if tape.recorder is not None:  # tg.compile: the program holds for this train/eval mode only
+            tape.recorder.module_called(self)
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
@@ -317,6 +320,7 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
+    @tape.replayed_whole
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of every parameter: to None (default), or to zeros in place
         (PyTorch's semantics, shared with ``Optimizer.zero_grad``: see ``autograd.engine.zero_grad_of``)."""

@@ -9,6 +9,7 @@ import math
 
 from ..autograd.grad_mode import no_grad
 from ..functions import cat, stack
+from ..jit import tape
 from ..tensor import Tensor
 
 
@@ -17,6 +18,7 @@ def _as_list(parameters):
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
+@tape.replayed_whole
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale all gradients in place by min(1, max_norm / (‖g‖ + 1e-6)), where ‖g‖ is the ``norm_type``-norm of
     all gradients together (as if concatenated into one vector). Returns that total norm, as a tensor.
@@ -48,6 +50,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 
+@tape.replayed_whole
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element to [−clip_value, clip_value], in place."""
     clip_value = float(clip_value)

@@ -1,6 +1,11 @@
 """Losses that are ops of their own: cross-entropy (every form of ``F.cross_entropy``, one backward)
 and binary cross-entropy on probabilities (for its finite gradient at 0 and 1). The other losses are
-compositions in ``nn/functional.py``."""
+compositions in ``nn/functional.py``.
+
+``ClassCoefficients`` and ``CountedWeight`` turn class indices into cross-entropy's coefficients and
+divisor. They have no gradient (indices are integers); they are ops so that everything computed from a
+batch's values is an op — which ``tg.compile`` replays with each new batch — and so is their check.
+"""
 
 from ..autograd.function import Op
 from .reduce import log_softmax
@@ -41,6 +46,59 @@ class BinaryCrossEntropy(Op):
         return grad_p, grad_y
 
 
+def check_class_range(indices, classes, ignore_index, loss):
+    """Raise ValueError naming ``loss`` unless every index is in [0, classes) or ``ignore_index``."""
+    bad = (indices < 0) | (indices >= classes)
+    if ignore_index is not None:
+        bad &= indices != ignore_index
+    if bool(bad.any()):
+        ignoring = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
+        distinct = sorted(set(indices[bad].reshape(-1).tolist()))
+        values = f"values {distinct[:5]}{', ...' if len(distinct) > 5 else ''}"
+        raise ValueError(f"{loss}: target class indices must be in [0, {classes - 1}]{ignoring}, got {values}")
+
+
+class ClassCoefficients(Op):
+    """CrossEntropy's coefficients for class indices y (M,) of C classes, class weights w and label
+    smoothing ε:  a_mc = w_c · ((1 − ε)·[c = y_m] + ε/C), a row of zeros where y_m = ignore_index.
+    No gradient (y are integers, w is a constant). It checks that y are class indices first."""
+
+    @staticmethod
+    def forward(ctx, indices, classes, dtype, weight, ignore_index, smoothing):
+        xp = ctx.xp
+        check_class_range(indices, classes, ignore_index, "cross_entropy")
+        counted = indices != ignore_index
+        coefficients = xp.zeros((len(indices), classes), dtype=dtype)
+        coefficients[xp.arange(len(indices)), xp.where(counted, indices, 0)] = 1 - smoothing
+        if smoothing:
+            coefficients += smoothing / classes
+        if weight is not None:
+            coefficients *= weight
+        coefficients *= xp.reshape(counted, (-1, 1))  # ignored targets: a row of zeros
+        return coefficients
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None,) * 6  # never called: computed from integers and constants
+
+
+class CountedWeight(Op):
+    """d = Σ_m w[y_m] over the class indices y_m that are not ``ignore_index`` (without weights:
+    their count), in ``dtype``: the divisor of CrossEntropy's weighted mean. No gradient."""
+
+    @staticmethod
+    def forward(ctx, indices, weight, ignore_index, dtype):
+        xp = ctx.xp
+        counted = indices != ignore_index
+        if weight is None:
+            return xp.astype(xp.asarray(xp.sum(counted)), dtype)
+        return xp.sum(weight[xp.where(counted, indices, 0)] * counted)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None,) * 4  # never called: computed from integers and constants
+
+
 class CrossEntropy(Op):
     """Softmax cross-entropy of logits z (M, C), class axis last, weighted by coefficients a (M, C):
 
@@ -48,9 +106,9 @@ class CrossEntropy(Op):
         dℓₘ/dzₘ = (softmax(zₘ) · Σ_c a_mc − aₘ) / d     dℓₘ/daₘ = −log softmax(zₘ) / d
 
     Every call of ``F.cross_entropy`` is this op; ``nn/functional.py`` moves the class axis last and
-    builds a and d. For class indices y (weight w, label smoothing ε):
+    builds a and d. For class indices y (weight w, label smoothing ε), ``ClassCoefficients`` above:
     a_mc = w_c · ((1 − ε)·[c = y_m] + ε/C), a row of zeros where y_m is ignored, and for the mean
-    d = Σₘ w[y_m] over the counted targets (else 1). For class probabilities t: a = w · ((1 − ε)·t + ε/C)
+    ``CountedWeight``: d = Σₘ w[y_m] over the counted targets (else 1). For class probabilities t: a = w · ((1 − ε)·t + ε/C)
     and d = M for the mean. With a = onehot(y) and d = M it is the classic
     dℓ/dz = (softmax(z) − onehot(y)) / M. ``log_softmax`` is ``ops/reduce.py``'s (softmax = its exp).
     """

@@ -20,6 +20,7 @@ import math
 import numbers
 from bisect import bisect_right
 
+from ..jit import tape
 from .optimizer import Optimizer
 
 
@@ -52,6 +53,11 @@ class LRScheduler:
         """The rates for ``last_epoch`` (each schedule defines it)."""
         raise NotImplementedError(f"{type(self).__name__} defines no get_lr")  # abstract
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        tape.replay_steps_whole(cls)  # tg.compile replays a schedule's step whole
+
+    @tape.replayed_whole
     def step(self):
         """Advance one epoch and set each group's rate; call it after ``optimizer.step()``."""
         self._step_count += 1

@@ -47,6 +47,7 @@ import numbers
 from ..autograd import enable_grad, no_grad
 from ..autograd.engine import zero_grad_of
 from ..dtypes import is_floating
+from ..jit import tape
 from ..tensor import Tensor
 
 
@@ -147,6 +148,11 @@ class Optimizer:
 
     # ---- the public API --------------------------------------------------------------------------------
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        tape.replay_steps_whole(cls)  # tg.compile replays a step whole: it reads lr, state afresh
+
+    @tape.replayed_whole
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()``'s loss (or None).
 
@@ -156,6 +162,7 @@ class Optimizer:
         self.update_each()
         return loss
 
+    @tape.replayed_whole
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: ``p.grad = None`` (default), or fill them with zeros in place."""
         zero_grad_of((param for param, _ in self.params_and_groups()), set_to_none)

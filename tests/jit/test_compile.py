@@ -1,0 +1,417 @@
+"""tg.compile: a replayed step equals the eager step bit for bit, and every guard falls back when it must.
+
+Each test builds two identical models (same seed): one trained by the eager step, one by the compiled
+step, on the same batches; then compares losses, parameters, gradients and optimizer state exactly.
+"""
+
+import gc
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn
+
+STEPS = 100
+
+
+def batches(shape, classes, count=STEPS, seed=0, dtype=np.float32):
+    """``count`` different (x, y) batches: each replay sees new data."""
+    rng = np.random.default_rng(seed)
+    return [
+        (tg.tensor(rng.standard_normal(shape).astype(dtype)), tg.tensor(rng.integers(0, classes, shape[0])))
+        for _ in range(count)
+    ]
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 3))
+
+
+def cnn():
+    return nn.Sequential(
+        nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2 * 3 * 3, 3)
+    )
+
+
+class Recurrent(nn.Module):
+    """An LSTM over a sequence, then a linear read-out of its last state."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(4, 5, batch_first=True)
+        self.head = nn.Linear(5, 3)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1])
+
+
+def training_step(model, optimizer, scheduler=None):
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        return loss
+
+    return step
+
+
+def twins(build, make_optimizer, make_scheduler=None):
+    """Two identical (model, optimizer, step) triples; the second step compiled."""
+    made = []
+    for _ in range(2):
+        tg.manual_seed(0)
+        model = build()
+        optimizer = make_optimizer(model.parameters())
+        scheduler = make_scheduler(optimizer) if make_scheduler else None
+        made.append((model, optimizer, training_step(model, optimizer, scheduler)))
+    (eager_model, eager_opt, eager_step), (model, opt, step) = made
+    return (eager_model, eager_opt, eager_step), (model, opt, tg.compile(step))
+
+
+def exact(tensor):
+    return tensor.detach().cpu().numpy()
+
+
+def assert_same_state(eager_model, model, eager_opt=None, opt=None):
+    for (name, p), q in zip(eager_model.named_parameters(), model.parameters()):
+        np.testing.assert_array_equal(exact(p), exact(q), err_msg=name)
+        if p.grad is None:
+            assert q.grad is None, name
+        else:
+            np.testing.assert_array_equal(exact(p.grad), exact(q.grad), err_msg=f"{name}.grad")
+    if eager_opt is not None:
+        for p, q in zip(eager_model.parameters(), model.parameters()):
+            for key, value in eager_opt.state.get(p, {}).items():
+                other = opt.state[q][key]
+                if isinstance(value, tg.Tensor):
+                    np.testing.assert_array_equal(exact(value), exact(other), err_msg=key)
+                else:
+                    assert value == other, key
+
+
+def train_both(eager, compiled, data):
+    (eager_model, eager_opt, eager_step), (model, opt, step) = eager, compiled
+    for x, y in data:
+        assert exact(eager_step(x, y)).tobytes() == exact(step(x, y)).tobytes()
+    assert_same_state(eager_model, model, eager_opt, opt)
+    return step
+
+
+def sgd(params):
+    return tg.optim.SGD(params, lr=0.1, momentum=0.9)
+
+
+@pytest.mark.parametrize(
+    "build, shape",
+    [(mlp, (8, 6)), (cnn, (4, 1, 6, 6)), (Recurrent, (4, 7, 4))],
+    ids=["mlp", "cnn", "lstm"],
+)
+def test_replayed_steps_equal_eager_steps_bit_for_bit(build, shape):
+    step = train_both(*twins(build, sgd), batches(shape, 3))
+    assert step.stats == {"recorded": 2, "replayed": STEPS - 2, "eager": 0}
+
+
+OPTIMIZERS = {
+    "SGD": lambda p: tg.optim.SGD(p, lr=0.1),
+    "SGD-nesterov-decay": lambda p: tg.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    "GD": lambda p: tg.optim.GD(p, lr=0.1),
+    "Momentum": lambda p: tg.optim.Momentum(p, lr=0.1, beta=0.9),
+    "Adam": lambda p: tg.optim.Adam(p, lr=0.01),
+    "Adam-amsgrad": lambda p: tg.optim.Adam(p, lr=0.01, amsgrad=True, weight_decay=0.01),
+    "AdamW": lambda p: tg.optim.AdamW(p, lr=0.01),
+    "Adamax": lambda p: tg.optim.Adamax(p, lr=0.01),
+    "NAdam": lambda p: tg.optim.NAdam(p, lr=0.01),
+    "RMSprop-centered": lambda p: tg.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    "Adagrad": lambda p: tg.optim.Adagrad(p, lr=0.1),
+    "Adadelta": lambda p: tg.optim.Adadelta(p),
+    "Rprop": lambda p: tg.optim.Rprop(p),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_every_optimizer_replays_bit_for_bit(name):
+    """The optimizer's step replays whole: Adam's step count and bias corrections are read afresh."""
+    step = train_both(*twins(mlp, OPTIMIZERS[name]), batches((8, 6), 3))
+    assert step.stats["replayed"] == STEPS - 2
+
+
+@pytest.mark.parametrize("name", ["NAG", "RandomSearch"])
+def test_optimizers_that_need_a_closure_run_eagerly(name):
+    """A closure is made from the step's own tensors: replaying it would reuse the first batch."""
+    make = {
+        "NAG": lambda p: tg.optim.NAG(p, lr=0.1, beta=0.9),
+        "RandomSearch": lambda p: tg.optim.RandomSearch(p, lr=0.05),
+    }[name]
+    made = []
+    for _ in range(2):
+        tg.manual_seed(0)
+        model = mlp()
+        made.append((model, make(model.parameters())))
+    loss_fn = nn.CrossEntropyLoss()
+
+    def stepper(model, optimizer):
+        def step(x, y):
+            def closure():
+                optimizer.zero_grad()
+                loss = loss_fn(model(x), y)
+                if name == "NAG":  # RandomSearch needs the loss alone
+                    loss.backward()
+                return loss
+
+            return optimizer.step(closure)
+
+        return step
+
+    eager_step, compiled = stepper(*made[0]), tg.compile(stepper(*made[1]))
+    with pytest.warns(RuntimeWarning, match="closure"):
+        for x, y in batches((8, 6), 3, count=5):
+            tg.manual_seed(1)
+            a = eager_step(x, y)
+            tg.manual_seed(1)
+            assert exact(a).tobytes() == exact(compiled(x, y)).tobytes()
+    assert compiled.stats["replayed"] == 0
+    assert_same_state(made[0][0], made[1][0])
+
+
+def test_a_schedule_inside_the_step_changes_lr_every_replay():
+    """StepLR steps inside the compiled step and replays whole: its lr reaches every replay."""
+    eager, compiled = twins(
+        mlp, lambda p: tg.optim.SGD(p, lr=0.5, momentum=0.9), lambda o: tg.optim.lr_scheduler.StepLR(o, 3, 0.7)
+    )
+    step = train_both(eager, compiled, batches((8, 6), 3))
+    assert compiled[1].param_groups[0]["lr"] == eager[1].param_groups[0]["lr"] < 0.5 * 0.7**30
+    assert step.stats["recorded"] == 2
+
+
+def test_a_schedule_outside_and_a_changed_hyperparameter_need_no_new_recording():
+    eager, compiled = twins(mlp, lambda p: tg.optim.Adam(p, lr=0.01))
+    schedules = [tg.optim.lr_scheduler.CosineAnnealingLR(opt, 20) for _, opt, _ in (eager, compiled)]
+    data = batches((8, 6), 3)
+    for i in range(0, STEPS, 10):
+        train_both(eager, compiled, data[i : i + 10])
+        for schedule in schedules:
+            schedule.step()
+        if i == 50:
+            for _, opt, _ in (eager, compiled):
+                opt.param_groups[0]["betas"] = (0.5, 0.9)
+    assert compiled[2].stats["recorded"] == 2
+
+
+def test_a_new_input_shape_records_a_program_of_its_own():
+    eager, compiled = twins(mlp, sgd)
+    data = batches((8, 6), 3, count=6) + batches((5, 6), 3, count=6, seed=1) + batches((8, 6), 3, count=3, seed=2)
+    step = train_both(eager, compiled, data)
+    assert len(step.programs) == 2
+    assert step.stats == {"recorded": 4, "replayed": 11, "eager": 0}
+
+
+def test_dtype_and_device_are_part_of_the_signature():
+    compiled = tg.compile(lambda x: (x * 2 + 1).sum())
+    inputs = [tg.ones(3, dtype=tg.float32), tg.ones(3, dtype=tg.float64), tg.ones(3, device="cpu")]
+    if tg.get_default_device() == "cpu":
+        inputs.append(tg.ones(3, device="cuda"))
+    for x in inputs * 3:
+        result = compiled(x)
+        assert result.dtype == x.dtype and result.device == x.device and result.item() == 9
+    assert len(compiled.programs) == len({(x.dtype, x.device) for x in inputs})
+
+
+def test_freezing_a_parameter_records_again():
+    eager, compiled = twins(mlp, sgd)
+    data = batches((8, 6), 3, count=20)
+    train_both(eager, compiled, data[:10])
+    for model, _, _ in (eager, compiled):
+        model[0].weight.requires_grad_(False)
+    train_both(eager, compiled, data[10:])
+    assert compiled[2].stats == {"recorded": 4, "replayed": 16, "eager": 0}
+
+
+class Doubling(nn.Module):
+    """Python control flow on the module's mode: doubles its input in training only."""
+
+    def forward(self, x):
+        return x * 2 if self.training else x
+
+
+def test_switching_train_and_eval_mode_records_again():
+    eager, compiled = twins(lambda: nn.Sequential(nn.Linear(6, 3), Doubling()), sgd)
+    data = batches((8, 6), 3, count=20)
+    train_both(eager, compiled, data[:10])
+    for model, _, _ in (eager, compiled):
+        model.eval()
+    train_both(eager, compiled, data[10:])
+    assert compiled[2].stats["recorded"] == 4
+
+
+def test_control_flow_on_values_is_caught_by_the_check_run():
+    """The step doubles the loss when it is large: the two recordings take different paths."""
+    thresholds = iter([-1.0, 1e9])  # first recording: the branch; the check run: not
+
+    def make(model, optimizer):
+        def step(x):
+            optimizer.zero_grad()
+            loss = model(x).pow(2).mean()
+            if loss.item() > threshold[0]:
+                loss = loss * 2
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        return step
+
+    threshold = [None]
+    model = nn.Linear(6, 1)
+    compiled = tg.compile(make(model, tg.optim.SGD(model.parameters(), lr=0.1)))
+    with pytest.warns(RuntimeWarning, match="check run differs"):
+        for x, _ in batches((8, 6), 3, count=4):
+            threshold[0] = next(thresholds, 1e9)
+            compiled(x)
+    assert compiled.stats == {"recorded": 2, "replayed": 0, "eager": 2}
+
+
+def test_random_numbers_drawn_outside_the_ops_are_caught_by_the_check_run():
+    model = nn.Linear(6, 3)
+    compiled = tg.compile(lambda x: (model(x + tg.randn(*x.shape)) ** 2).mean())
+    with pytest.warns(RuntimeWarning, match="check run differs"):
+        for x, _ in batches((8, 6), 3, count=3):
+            compiled(x)
+    assert compiled.stats["replayed"] == 0
+
+
+class Square(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 2 * x * grad
+
+
+def test_a_custom_function_runs_eagerly_or_raises_with_fullgraph():
+    model = nn.Linear(6, 3)
+
+    def step(x):
+        loss = Square.apply(model(x)).mean()
+        loss.backward()
+        return loss
+
+    data = batches((8, 6), 3, count=3)
+    with pytest.warns(RuntimeWarning, match="custom autograd.Function"):
+        compiled = tg.compile(step)
+        for x, _ in data:
+            compiled(x)
+    assert compiled.stats["eager"] == 2
+    strict = tg.compile(step, fullgraph=True)
+    with pytest.raises(RuntimeError, match="fullgraph=True"):
+        strict(data[0][0])
+
+
+@pytest.mark.parametrize(
+    "step, reason",
+    [
+        (lambda x: (x * 2).sum().item(), "returned a float"),
+        (lambda x: x.detach().add_(1), "in place, outside the graph"),
+    ],
+    ids=["returns-a-number", "in-place-outside-the-graph"],
+)
+def test_what_cannot_be_replayed_runs_eagerly_with_a_reason(step, reason):
+    compiled = tg.compile(step)
+    x = tg.ones(3)
+    with pytest.warns(RuntimeWarning, match=reason):
+        first = compiled(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once per signature
+        second = compiled(x)
+    assert type(first) is type(second) and compiled.stats == {"recorded": 1, "replayed": 0, "eager": 1}
+
+
+def test_an_input_that_requires_grad_runs_eagerly():
+    compiled = tg.compile(lambda x: (x * x).sum())
+    x = tg.ones(3, requires_grad=True)
+    with pytest.warns(RuntimeWarning, match="requires grad"):
+        assert compiled(x).item() == 3
+
+
+def test_more_signatures_than_the_cache_holds_run_eagerly():
+    compiled = tg.compile(lambda x: x.sum())
+    with pytest.warns(RuntimeWarning, match="more than 8 input signatures"):
+        for n in range(1, 11):
+            assert compiled(tg.ones(n)).item() == n
+    assert compiled.stats["eager"] == 2
+
+
+def test_each_replay_returns_fresh_tensors():
+    """Kept losses are not overwritten by later replays (a static output buffer would be)."""
+    model = nn.Linear(6, 3)
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+    step = tg.compile(training_step(model, optimizer))
+    losses = [step(x, y) for x, y in batches((8, 6), 3, count=6)]
+    values = [loss.item() for loss in losses]
+    assert len(set(values)) == 6 and [loss.item() for loss in losses] == values
+    assert all(not loss.requires_grad for loss in losses[2:])
+
+
+def test_the_program_lists_its_instructions():
+    model = mlp()
+    step = tg.compile(training_step(model, sgd(model.parameters())))
+    for x, y in batches((8, 6), 3, count=3):
+        step(x, y)
+    (program,) = step.programs.values()
+    listing = str(program)
+    for name in ("SGD.zero_grad", "Affine.forward", "CrossEntropy.backward", ".grad +=", "SGD.step"):
+        assert name in listing, name
+    assert len(program.entries) == len(listing.splitlines()) - 1
+
+
+def test_decorator_forms():
+    @tg.compile
+    def double(x):
+        return x * 2
+
+    @tg.compile(fullgraph=True)
+    def triple(x):
+        return x * 3
+
+    def plain(x):
+        return x
+
+    assert tg.compile(plain, disable=True) is plain
+    for _ in range(3):
+        assert double(tg.ones(2)).tolist() == [2, 2] and triple(tg.ones(2)).tolist() == [3, 3]
+    assert double.stats["replayed"] == triple.stats["replayed"] == 1
+    with pytest.raises(TypeError, match="expected a function"):
+        tg.compile(3)
+
+
+def test_memory_does_not_grow_over_ten_thousand_replays():
+    model = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2))
+    step = tg.compile(training_step(model, tg.optim.Adam(model.parameters(), lr=1e-3)))
+    x, y = batches((2, 4), 2, count=1)[0]
+    for _ in range(100):
+        step(x, y)
+    tracemalloc.start()
+    try:
+        for _ in range(1000):
+            step(x, y)
+        gc.collect()  # empties the interpreter's free lists too, which tracemalloc counts as in use
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(10_000):
+            step(x, y)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert step.stats["replayed"] == 11_098
+    assert grown < 4096, f"{grown} bytes more after 10,000 replays"
