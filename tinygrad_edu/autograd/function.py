@@ -48,6 +48,11 @@ next_sequence_number = itertools.count().__next__
 numbering = False  # set by inplace.py at the first in-place change in a graph
 
 
+class InputValueError(ValueError):
+    """An op's own check of its inputs' values (class indices out of range): the message already names
+    the public function that was called, so ``Op.apply`` raises it as it is."""
+
+
 class Op:
     """Base class of the library's ops: ``forward``/``backward`` on arrays; ``MyOp.apply(*inputs)``."""
 
@@ -55,6 +60,10 @@ class Op:
     # sets this, so the two share a version counter: an in-place change through either is seen
     # by every graph that saved the other (as PyTorch's views do).
     view_of_input = False
+
+    # False for an op whose output never has a gradient (its inputs are integers or constants): it
+    # is in no graph, and the registry's tests look for it among the ops that ran, not in graphs.
+    differentiable = True
 
     # Defaults for what most ops never set (class attributes: no per-op cost).
     saved = ()  # what forward saved for backward
@@ -157,6 +166,8 @@ class Op:
         ``apply`` calls it, and so does a replay of ``tg.compile``."""
         try:
             out = cls.forward(ctx, *arrays)
+        except InputValueError:
+            raise
         except (ValueError, IndexError, TypeError) as error:
             raise _op_error(cls, error, args) from error
         xp = ctx.xp  # the output's backend (only ToDevice changes it)

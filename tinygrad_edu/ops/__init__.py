@@ -89,6 +89,8 @@ INDEX = {
     # ---- norm.py, loss.py, rnn.py ---------------------------------------------------------------
     "norm.LayerNormalization": ("F.layer_norm", "nn.LayerNorm"),
     "loss.CrossEntropy": ("F.cross_entropy", "nn.CrossEntropyLoss"),
+    "loss.ClassCoefficients": ("F.cross_entropy",),
+    "loss.CountedWeight": ("F.cross_entropy",),
     "loss.BinaryCrossEntropy": ("F.binary_cross_entropy", "nn.BCELoss"),
     "rnn.LSTMStep": ("nn.LSTM", "nn.LSTMCell"),
 }

@@ -7,7 +7,7 @@ divisor. They have no gradient (indices are integers); they are ops so that ever
 batch's values is an op — which ``tg.compile`` replays with each new batch — and so is their check.
 """
 
-from ..autograd.function import Op
+from ..autograd.function import InputValueError, Op
 from .reduce import log_softmax
 
 
@@ -55,13 +55,15 @@ def check_class_range(indices, classes, ignore_index, loss):
         ignoring = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
         distinct = sorted(set(indices[bad].reshape(-1).tolist()))
         values = f"values {distinct[:5]}{', ...' if len(distinct) > 5 else ''}"
-        raise ValueError(f"{loss}: target class indices must be in [0, {classes - 1}]{ignoring}, got {values}")
+        raise InputValueError(f"{loss}: target class indices must be in [0, {classes - 1}]{ignoring}, got {values}")
 
 
 class ClassCoefficients(Op):
     """CrossEntropy's coefficients for class indices y (M,) of C classes, class weights w and label
     smoothing ε:  a_mc = w_c · ((1 − ε)·[c = y_m] + ε/C), a row of zeros where y_m = ignore_index.
     No gradient (y are integers, w is a constant). It checks that y are class indices first."""
+
+    differentiable = False
 
     @staticmethod
     def forward(ctx, indices, classes, dtype, weight, ignore_index, smoothing):
@@ -85,6 +87,8 @@ class ClassCoefficients(Op):
 class CountedWeight(Op):
     """d = Σ_m w[y_m] over the class indices y_m that are not ``ignore_index`` (without weights:
     their count), in ``dtype``: the divisor of CrossEntropy's weighted mean. No gradient."""
+
+    differentiable = False
 
     @staticmethod
     def forward(ctx, indices, weight, ignore_index, dtype):
