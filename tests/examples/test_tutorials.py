@@ -36,7 +36,7 @@ def png_size(path):
 
 
 def test_all_tutorials_are_there():
-    assert list(TUTORIALS) == [f"{n:02d}" for n in range(1, 19)]
+    assert list(TUTORIALS) == [f"{n:02d}" for n in range(1, 20)]
 
 
 @pytest.mark.parametrize("number", list(TUTORIALS))

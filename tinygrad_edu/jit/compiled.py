@@ -169,7 +169,12 @@ def differences(first, second):
         if type(a) is Forward:
             for x, y in zip(a.sources, b.sources):
                 if not _same_source(x, y):
-                    return f"instruction {i} ({type(a.ctx).__name__}) read {x!r}, then {y!r}"
+                    changed = "made outside the ops" if type(x) is type(y) else "read"
+                    return (
+                        f"instruction {i} ({type(a.ctx).__name__}) read {x!r}, then {y!r}: an argument "
+                        f"{changed} that differs between calls (drawn at random, or computed from values "
+                        "in Python) cannot be replayed"
+                    )
         if type(a) is Fill and not _same_value(a.value, b.value):
             return f"instruction {i} started backward from other values"
     return ""
