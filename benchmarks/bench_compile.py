@@ -26,13 +26,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import bench_mlp  # noqa: E402  (sets the BLAS threads before NumPy loads)
-from benchmarks._timing import machine_lines, markdown_table  # noqa: E402
-from benchmarks.bench_mlp import BLOCK, CONFIGS, NumpyMLP, OursMLP, TorchMLP, initial_weights  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import tinygrad_edu as tg  # noqa: E402
+import tinygrad_edu as tg
+from benchmarks import bench_mlp
+from benchmarks._timing import machine_lines, markdown_table
+from benchmarks.bench_mlp import BLOCK, CONFIGS, NumpyMLP, OursMLP, TorchMLP, initial_weights
 
 
 class CompiledMLP(OursMLP):
@@ -148,7 +147,9 @@ def main():
     parser.add_argument("--runs", type=int, default=None, help="repeat the whole comparison (default 3)")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per configuration and run")
     parser.add_argument("--threads", default="1", help="BLAS/OpenMP threads (default 1; see bench_mlp.py)")
-    parser.add_argument("--torch-compile", action="store_true", help="also time torch.compile (slow to start)")
+    parser.add_argument(
+        "--torch-compile", action="store_true", help="also time torch.compile (slow to start)"
+    )
     args = parser.parse_args()
     configs = list(CONFIGS)[:1] if args.quick else list(CONFIGS)
     runs = args.runs or (1 if args.quick else 3)
@@ -178,7 +179,13 @@ def main():
     print()
     print(
         markdown_table(
-            ["configuration", "step", "ms/step (median, each run)", "× NumPy by hand", "× tinygrad_edu eager"],
+            [
+                "configuration",
+                "step",
+                "ms/step (median, each run)",
+                "× NumPy by hand",
+                "× tinygrad_edu eager",
+            ],
             rows,
             "llrrr",
         )

@@ -9,6 +9,7 @@ Run:  python examples/19_where_the_time_goes.py [--quick]   or   tinygrad-edu la
 
 # %%
 import gc
+import itertools
 import os
 import statistics
 import time
@@ -25,7 +26,9 @@ save = viz.FigureSaver("19_where_the_time_goes")  # PNGs go to lab_figures/19_wh
 WIDTHS, BATCH = (784, 256, 256, 10), 128  # an MNIST-sized MLP, the benchmark's small configuration
 ROUNDS = 5 if QUICK else 40  # timed rounds of 10 consecutive steps (the median step is reported)
 LR = 0.01
-print("BLAS threads:", os.environ.get("OPENBLAS_NUM_THREADS", "the library's default (set it to 1 to compare)"))
+print(
+    "BLAS threads:", os.environ.get("OPENBLAS_NUM_THREADS", "the library's default (set it to 1 to compare)")
+)
 
 # %% [markdown]
 # ## One step, four ways
@@ -46,7 +49,7 @@ print("BLAS threads:", os.environ.get("OPENBLAS_NUM_THREADS", "the library's def
 def make_model(seed=0):
     tg.manual_seed(seed)
     layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(WIDTHS, WIDTHS[1:])):
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(WIDTHS)):
         layers += [nn.Linear(fan_in, fan_out)] + ([nn.ReLU()] if i < len(WIDTHS) - 2 else [])
     model = nn.Sequential(*layers)
     return model, tg.optim.SGD(model.parameters(), lr=LR)
@@ -67,7 +70,11 @@ def make_step(model, optimizer):
 
 def by_hand(model):
     """The same step in NumPy: forward, the backward of each layer written out, the update."""
-    layers = [(m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()) for m in model if isinstance(m, nn.Linear)]
+    layers = [
+        (m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
+        for m in model
+        if isinstance(m, nn.Linear)
+    ]
 
     def step(x, y):
         activations, pre = [x], []
@@ -159,6 +166,7 @@ print(program)
 # ## Where an eager step spends its time
 #
 # We time each way of running the step the same way: rounds of 10 consecutive steps, the median step.
+
 
 # %%
 def median_step(step, args, rounds=ROUNDS):
@@ -267,10 +275,11 @@ save(fig, "where_the_time_goes")
 
 # %% [markdown]
 # Read the left panel from the bottom up. The **GEMM floor** is most of everything: at this size the eight
-# matrix products are most of a step however it is written. **NumPy by hand** adds the rest of the arithmetic
-# (bias, ReLU and its mask, softmax cross-entropy, the update), a few dozen NumPy calls. The **eager** step does
-# the same array work plus the framework's overhead (grey): a Tensor and a context per op, the checks, the
-# graph walk, the optimizer's loop. The **compiled** step is the eager step without that grey part.
+# matrix products are most of a step however it is written. **NumPy by hand** adds the rest of the
+# arithmetic (bias, ReLU and its mask, softmax cross-entropy, the update), a few dozen NumPy calls. The
+# **eager** step does the same array work plus the framework's overhead (grey): a Tensor and a context per
+# op, the checks, the graph walk, the optimizer's loop. The **compiled** step is the eager step without
+# that grey part.
 #
 # The right panel lists the replay's instructions: the `Affine` ones (blue) are the matrix products; every
 # other instruction costs microseconds. Allocation is not where the time goes here: NumPy's allocator hands
@@ -285,7 +294,10 @@ save(fig, "where_the_time_goes")
 # %%
 ratio_eager = timings["eager"] / timings["NumPy by hand"]
 ratio_compiled = timings["compiled"] / timings["NumPy by hand"]
-print(f"eager {ratio_eager:.3f}×, compiled {ratio_compiled:.3f}× NumPy by hand; the floor {timings['GEMM floor'] / timings['NumPy by hand']:.3f}×")
+ratio_floor = timings["GEMM floor"] / timings["NumPy by hand"]
+print(
+    f"× NumPy by hand: eager {ratio_eager:.3f}, compiled {ratio_compiled:.3f}, GEMM floor {ratio_floor:.3f}"
+)
 
 # %% [markdown]
 # ## When a replay would be wrong: guards

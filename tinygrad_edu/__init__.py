@@ -60,7 +60,7 @@ from .factories import (
 from .functions import *  # noqa: F403  (tg.exp, tg.sum, tg.cat, ... : see functions.py)
 from .functions import where
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
-from .jit.compiled import compile  # noqa: A004 (torch.compile's name)
+from .jit.compiled import compile
 from .serialization import load, save
 
 __version__ = "0.1.0"

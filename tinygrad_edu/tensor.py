@@ -18,6 +18,7 @@ from . import backend as _backend_module
 from . import dtypes
 from .dtypes import _conversion, _floating, _promoted, _require_float, _same_float_dtype  # noqa: F401
 from .hooks import RemovableHandle
+from .jit import tape
 
 _BY_ARRAY_TYPE = _backend_module._BY_ARRAY_TYPE  # read directly: every op asks for its backend
 _new = object.__new__
@@ -98,6 +99,7 @@ class Tensor:
     # ---- attributes --------------------------------------------------------------------------------
 
     def _set_data(self, value):
+        tape.refuse("a tensor's .data is assigned (p.data -= ...): the replay would not see it")
         self._data = conversion.data_array(value)
 
     # The backend array; ``t.data = other`` shares other's array. Read through attrgetter (C code):
@@ -121,6 +123,7 @@ class Tensor:
     mT = property(lambda self: self.transpose(-2, -1), doc="The transpose of the last two dims.")
 
     def _set_grad(self, value):
+        tape.refuse("a tensor's .grad is assigned (use zero_grad, which a replay repeats)")
         self._grad = _checked_grad(self, value)
 
     grad = property(operator.attrgetter("_grad"), _set_grad, doc="The accumulated gradient, or None.")

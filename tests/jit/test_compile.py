@@ -185,7 +185,9 @@ def test_optimizers_that_need_a_closure_run_eagerly(name):
 def test_a_schedule_inside_the_step_changes_lr_every_replay():
     """StepLR steps inside the compiled step and replays whole: its lr reaches every replay."""
     eager, compiled = twins(
-        mlp, lambda p: tg.optim.SGD(p, lr=0.5, momentum=0.9), lambda o: tg.optim.lr_scheduler.StepLR(o, 3, 0.7)
+        mlp,
+        lambda p: tg.optim.SGD(p, lr=0.5, momentum=0.9),
+        lambda o: tg.optim.lr_scheduler.StepLR(o, 3, 0.7),
     )
     step = train_both(eager, compiled, batches((8, 6), 3))
     assert compiled[1].param_groups[0]["lr"] == eager[1].param_groups[0]["lr"] < 0.5 * 0.7**30
@@ -208,7 +210,11 @@ def test_a_schedule_outside_and_a_changed_hyperparameter_need_no_new_recording()
 
 def test_a_new_input_shape_records_a_program_of_its_own():
     eager, compiled = twins(mlp, sgd)
-    data = batches((8, 6), 3, count=6) + batches((5, 6), 3, count=6, seed=1) + batches((8, 6), 3, count=3, seed=2)
+    data = (
+        batches((8, 6), 3, count=6)
+        + batches((5, 6), 3, count=6, seed=1)
+        + batches((8, 6), 3, count=3, seed=2)
+    )
     step = train_both(eager, compiled, data)
     assert len(step.programs) == 2
     assert step.stats == {"recorded": 4, "replayed": 11, "eager": 0}
@@ -415,3 +421,29 @@ def test_memory_does_not_grow_over_ten_thousand_replays():
         tracemalloc.stop()
     assert step.stats["replayed"] == 11_098
     assert grown < 4096, f"{grown} bytes more after 10,000 replays"
+
+
+def test_a_hand_written_update_on_data_runs_eagerly():
+    """``p.data -= lr * p.grad`` is NumPy on the array, which no replay would repeat: refused."""
+    made = []
+    for _ in range(2):
+        tg.manual_seed(0)
+        made.append(nn.Linear(6, 3))
+
+    def stepper(model):
+        def step(x, y):
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            for p in model.parameters():
+                p.data -= 0.1 * p.grad.data
+                p.grad = None
+            return loss
+
+        return step
+
+    eager, compiled = stepper(made[0]), tg.compile(stepper(made[1]))
+    with pytest.warns(RuntimeWarning, match="data is assigned"):
+        for x, y in batches((8, 6), 3, count=4):
+            assert exact(eager(x, y)).tobytes() == exact(compiled(x, y)).tobytes()
+    assert compiled.stats["replayed"] == 0
+    assert_same_state(made[0], made[1])

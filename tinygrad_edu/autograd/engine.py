@@ -238,7 +238,9 @@ def backward(tensor, gradient=None, retain_graph=False, create_graph=False, inpu
             "backward: element 0 of tensors does not require grad and does not have a grad_fn "
             "(did you create it under no_grad, or from tensors without requires_grad=True?)"
         )
-    if tape.recorder is not None and tape.recorder.run_backward(tensor, gradient, retain_graph, create_graph, inputs):
+    if tape.recorder is not None and tape.recorder.run_backward(
+        tensor, gradient, retain_graph, create_graph, inputs
+    ):
         return  # tg.compile recorded this backward pass as instructions (and ran them)
     seed = _seed(tensor, gradient, create_graph, "backward")
     retain = retain_graph or create_graph

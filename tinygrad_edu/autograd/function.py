@@ -139,7 +139,7 @@ class Op:
                 arrays.append(arg.item() if isinstance(arg, np.generic) else arg)
                 needs_grad.append(False)
         try:
-            xp = ctx.xp = first._backend()
+            ctx.xp = first._backend()
         except AttributeError:  # no Tensor among the arguments: tg.exp([1.0]), as PyTorch, refuses
             raise _no_tensor_error(cls, args) from None
         ctx.inputs = args
@@ -147,7 +147,6 @@ class Op:
         out = cls.run_forward(ctx, arrays, args)
         if tape.recorder is not None:  # tg.compile is recording this step: one more instruction
             tape.recorder.forward(ctx, args, arrays, out)
-        xp = ctx.xp  # the output's backend (only ToDevice changes it)
         version = first._version_cell if ctx.view_of_input else None
         if not (True in needs_grad and is_grad_enabled()) or out.dtype.kind != "f":  # ints carry no grad
             return Tensor._make(out, False, None, version)

@@ -10,7 +10,7 @@ from .program import Constant, External, Fill, Forward, Packed
 from .recorder import Recorder
 
 
-def compile(function=None, *, fullgraph=False, disable=False):  # noqa: A001 (torch.compile's name)
+def compile(function=None, *, fullgraph=False, disable=False):
     """Compile a training step (or any function of Tensors): record it once, replay it after.
 
     The first call with given inputs runs ``function`` eagerly and records every op it runs, the
@@ -91,7 +91,9 @@ class CompiledStep:
             if len(self.programs) + len(self.first_recordings) >= self.cache_size_limit:
                 self._run_eagerly(signature, f"more than {self.cache_size_limit} input signatures")
             elif any(isinstance(a, Tensor) and a._requires_grad for a in _flat(args, kwargs)):
-                self._run_eagerly(signature, "an input requires grad (its .grad would go to the recorded one)")
+                self._run_eagerly(
+                    signature, "an input requires grad (its .grad would go to the recorded one)"
+                )
             else:
                 return self._record(signature, inputs, args, kwargs)
         self.stats["eager"] += 1
@@ -124,7 +126,9 @@ class CompiledStep:
     def _run_eagerly(self, signature, reason):
         self.eager_reasons[signature] = reason
         self.first_recordings.pop(signature, None)
-        message = f"tg.compile: {getattr(self.function, '__qualname__', self.function)} runs eagerly: {reason}"
+        message = (
+            f"tg.compile: {getattr(self.function, '__qualname__', self.function)} runs eagerly: {reason}"
+        )
         if self.fullgraph:
             raise RuntimeError(message + " (fullgraph=True; this call ran eagerly)")
         warnings.warn(message, RuntimeWarning, stacklevel=3)

@@ -61,7 +61,7 @@ class External:
 class Packed:
     """A tuple or list some of whose items are slots (an index such as ``(rows, targets)``)."""
 
-    __slots__ = ("kind", "items")
+    __slots__ = ("items", "kind")
 
     def __init__(self, kind, items):
         self.kind, self.items = kind, items
@@ -90,7 +90,7 @@ def slots_read(source):
 class Forward:
     """``slots[target] = forward(ctx, *arguments)``: one op, with its context kept for its backward."""
 
-    __slots__ = ("ctx", "sources", "target", "frees")
+    __slots__ = ("ctx", "frees", "sources", "target")
 
     def __init__(self, ctx, sources):
         self.ctx, self.sources, self.frees = ctx, sources, ()
@@ -112,7 +112,7 @@ class Forward:
 class Backward:
     """``slots[targets] = backward(ctx, slots[grad])``: one chain-rule step (None: no slot wanted)."""
 
-    __slots__ = ("ctx", "grad", "targets", "frees")
+    __slots__ = ("ctx", "frees", "grad", "targets")
 
     def __init__(self, ctx, grad):
         self.ctx, self.grad, self.frees = ctx, grad, ()
@@ -140,7 +140,7 @@ class Backward:
 class SumTo:
     """``slots[target] = sum_to(slots[source], shape)``: undo broadcasting, as the engine does."""
 
-    __slots__ = ("xp", "source", "shape", "target", "frees")
+    __slots__ = ("frees", "shape", "source", "target", "xp")
 
     def __init__(self, xp, source, shape):
         self.xp, self.source, self.shape, self.frees = xp, source, shape, ()
@@ -158,7 +158,7 @@ class SumTo:
 class Add:
     """``slots[target] = slots[first] + slots[second]``: gradients from two consumers, summed."""
 
-    __slots__ = ("first", "second", "target", "frees")
+    __slots__ = ("first", "frees", "second", "target")
 
     def __init__(self, first, second):
         self.first, self.second, self.frees = first, second, ()
@@ -176,7 +176,7 @@ class Add:
 class Accumulate:
     """``tensor.grad += slots[source]`` (or ``=``), by the engine's own ``_accumulate``."""
 
-    __slots__ = ("tensor", "source", "frees")
+    __slots__ = ("frees", "source", "tensor")
     target = None
 
     def __init__(self, tensor, source):
@@ -198,7 +198,7 @@ class Fill:
     """``slots[target] = value``: an array made outside the ops that the backward starts from (the
     seed, ``ones``)."""
 
-    __slots__ = ("value", "target", "frees")
+    __slots__ = ("frees", "target", "value")
 
     def __init__(self, value):
         self.value, self.frees = value, ()
@@ -217,7 +217,7 @@ class Call:
     """``function(*args, **kwargs)``, called again on each replay: an optimizer's step, a zero_grad.
     A Tensor it returns (a gradient norm) goes to ``target``."""
 
-    __slots__ = ("function", "args", "kwargs", "target", "frees")
+    __slots__ = ("args", "frees", "function", "kwargs", "target")
 
     def __init__(self, function, args, kwargs):
         self.function, self.args, self.kwargs, self.target, self.frees = function, args, kwargs, None, ()

@@ -16,7 +16,6 @@ reads a value that the replay would not recompute: return the Tensor).
 
 from ..autograd import anomaly
 from ..autograd.engine import _check_shape, _seed, topological_order
-from ..autograd.function import Function
 from ..tensor import Tensor
 from . import tape
 from .program import (
@@ -59,7 +58,9 @@ class Recorder:
         clone.inputs = list(arrays)  # the arrays, as a replay sets them: no Tensor of this recording
         self.contexts[id(ctx)] = clone
         self.kept.append(ctx)
-        sources = [self._source(arg if isinstance(arg, Tensor) else array) for arg, array in zip(args, arrays)]
+        sources = [
+            self._source(arg if isinstance(arg, Tensor) else array) for arg, array in zip(args, arrays)
+        ]
         self._add(Forward(clone, sources), out)
 
     def module_called(self, module):

@@ -569,8 +569,12 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
         _check_class_indices(input, target, ignore_index, "cross_entropy", values=False)
         indices, classes = target.reshape(-1), logits.shape[1]
         weights = None if weight is None else weight.data
-        coefficients = ClassCoefficients.apply(indices, classes, logits.dtype, weights, ignore_index, label_smoothing)
-        divisor = CountedWeight.apply(indices, weights, ignore_index, logits.dtype) if reduction == "mean" else 1.0
+        coefficients = ClassCoefficients.apply(
+            indices, classes, logits.dtype, weights, ignore_index, label_smoothing
+        )
+        divisor = (
+            CountedWeight.apply(indices, weights, ignore_index, logits.dtype) if reduction == "mean" else 1.0
+        )
     losses = CrossEntropy.apply(logits, coefficients, divisor, reduction != "none")
     if reduction != "none":
         return losses

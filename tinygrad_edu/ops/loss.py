@@ -55,7 +55,9 @@ def check_class_range(indices, classes, ignore_index, loss):
         ignoring = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
         distinct = sorted(set(indices[bad].reshape(-1).tolist()))
         values = f"values {distinct[:5]}{', ...' if len(distinct) > 5 else ''}"
-        raise InputValueError(f"{loss}: target class indices must be in [0, {classes - 1}]{ignoring}, got {values}")
+        raise InputValueError(
+            f"{loss}: target class indices must be in [0, {classes - 1}]{ignoring}, got {values}"
+        )
 
 
 class ClassCoefficients(Op):
@@ -112,8 +114,8 @@ class CrossEntropy(Op):
     Every call of ``F.cross_entropy`` is this op; ``nn/functional.py`` moves the class axis last and
     builds a and d. For class indices y (weight w, label smoothing ε), ``ClassCoefficients`` above:
     a_mc = w_c · ((1 − ε)·[c = y_m] + ε/C), a row of zeros where y_m is ignored, and for the mean
-    ``CountedWeight``: d = Σₘ w[y_m] over the counted targets (else 1). For class probabilities t: a = w · ((1 − ε)·t + ε/C)
-    and d = M for the mean. With a = onehot(y) and d = M it is the classic
+    ``CountedWeight``: d = Σₘ w[y_m] over the counted targets (else 1). For class probabilities t:
+    a = w · ((1 − ε)·t + ε/C) and d = M for the mean. With a = onehot(y) and d = M it is the classic
     dℓ/dz = (softmax(z) − onehot(y)) / M. ``log_softmax`` is ``ops/reduce.py``'s (softmax = its exp).
     """
 
