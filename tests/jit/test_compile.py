@@ -447,3 +447,35 @@ def test_a_hand_written_update_on_data_runs_eagerly():
             assert exact(eager(x, y)).tobytes() == exact(compiled(x, y)).tobytes()
     assert compiled.stats["replayed"] == 0
     assert_same_state(made[0], made[1])
+
+
+def test_gradient_clipping_inside_the_step_replays_whole():
+    """clip_grad_norm_ runs ops of its own: they belong to its call, not to the program."""
+    made = []
+    for _ in range(2):
+        tg.manual_seed(0)
+        model = mlp()
+        made.append((model, tg.optim.SGD(model.parameters(), lr=0.5)))
+    loss_fn = nn.CrossEntropyLoss()
+
+    def stepper(model, optimizer):
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            norm = nn.utils.clip_grad_norm_(model.parameters(), 0.1)
+            optimizer.step()
+            return loss, norm
+
+        return step
+
+    eager, compiled = stepper(*made[0]), tg.compile(stepper(*made[1]))
+    for x, y in batches((8, 6), 3, count=20):
+        (loss_a, norm_a), (loss_b, norm_b) = eager(x, y), compiled(x, y)
+        assert exact(loss_a).tobytes() == exact(loss_b).tobytes()
+        assert exact(norm_a).tobytes() == exact(norm_b).tobytes()
+    assert compiled.stats["replayed"] == 18
+    (program,) = compiled.programs.values()
+    last_lines = str(program).splitlines()[-2:]
+    assert "clip_grad_norm_" in last_lines[0] and "SGD.step" in last_lines[1]
+    assert_same_state(made[0][0], made[1][0])

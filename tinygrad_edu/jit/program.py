@@ -309,6 +309,9 @@ class Program:
                 return False
         return all(module.training is training for module, training in self.module_guards)
 
+    def __repr__(self):
+        return f"<Program: {len(self.entries)} instructions, {self.size} slots>"
+
     def __str__(self):
         lines = [f"{i:4d}  {entry}" for i, entry in enumerate(self.entries)]
         return "\n".join([f"{len(self.entries)} instructions, {self.size} slots:", *lines])

@@ -53,6 +53,8 @@ class Recorder:
 
     def forward(self, ctx, args, arrays, out):
         """``Op.apply`` ran ``ctx``'s forward on ``arrays`` (of ``args``) and got ``out``: a ``Forward``."""
+        if self.paused:  # inside a call that replays whole
+            return
         clone = type(ctx).__new__(type(ctx))
         clone.__dict__.update(ctx.__dict__)
         clone.inputs = list(arrays)  # the arrays, as a replay sets them: no Tensor of this recording
@@ -65,7 +67,8 @@ class Recorder:
 
     def module_called(self, module):
         """A module ran: the program is valid only in the mode (train/eval) it had."""
-        self.modules[id(module)] = (module, module.training)
+        if not self.paused:
+            self.modules[id(module)] = (module, module.training)
 
     def call(self, function, args, kwargs):
         """Run a ``replayed_whole`` call now, unrecorded inside, and record it as one ``Call``."""
@@ -95,7 +98,10 @@ class Recorder:
 
     def run_backward(self, root, gradient, retain_graph, create_graph, inputs):
         """``root.backward()`` as instructions: the engine's walk (``engine.run_backward``), each step
-        run through the instruction that will replay it. False (refused): the engine runs it."""
+        run through the instruction that will replay it. False (refused, or inside a call that replays
+        whole): the engine runs it."""
+        if self.paused:
+            return False
         order = topological_order([root])
         reason = self._unreplayable_backward(order, create_graph, inputs)
         if reason:

@@ -72,13 +72,16 @@ class ClassCoefficients(Op):
         xp = ctx.xp
         check_class_range(indices, classes, ignore_index, "cross_entropy")
         counted = indices != ignore_index
+        all_counted = bool(counted.all())  # the common case: no row to blank
         coefficients = xp.zeros((len(indices), classes), dtype=dtype)
-        coefficients[xp.arange(len(indices)), xp.where(counted, indices, 0)] = 1 - smoothing
+        columns = indices if all_counted else xp.where(counted, indices, 0)
+        coefficients[xp.arange(len(indices)), columns] = 1 - smoothing
         if smoothing:
             coefficients += smoothing / classes
         if weight is not None:
             coefficients *= weight
-        coefficients *= xp.reshape(counted, (-1, 1))  # ignored targets: a row of zeros
+        if not all_counted:
+            coefficients *= xp.reshape(counted, (-1, 1))  # ignored targets: a row of zeros
         return coefficients
 
     @staticmethod
