@@ -479,3 +479,52 @@ def test_gradient_clipping_inside_the_step_replays_whole():
     last_lines = str(program).splitlines()[-2:]
     assert "clip_grad_norm_" in last_lines[0] and "SGD.step" in last_lines[1]
     assert_same_state(made[0][0], made[1][0])
+
+
+def test_a_compiled_function_called_inside_a_compiled_step_is_part_of_it():
+    model = mlp()
+    forward = tg.compile(lambda x: model(x))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = sgd(model.parameters())
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = loss_fn(forward(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    twin = mlp()
+    twin.load_state_dict(model.state_dict())
+    eager = training_step(twin, sgd(twin.parameters()))
+    compiled = tg.compile(step)
+    for x, y in batches((8, 6), 3, count=6):
+        assert exact(eager(x, y)).tobytes() == exact(compiled(x, y)).tobytes()
+    assert compiled.stats["replayed"] == 4 and forward.stats == {"recorded": 0, "replayed": 0, "eager": 0}
+
+
+def test_ops_of_another_thread_are_not_recorded():
+    """A thread that runs ops while a step is recorded does not add them to the step."""
+    import threading
+
+    model = nn.Linear(6, 3)
+    started, stop = threading.Event(), threading.Event()
+
+    def busy():
+        a = tg.ones(4)
+        started.set()
+        while not stop.is_set():
+            a = (a * 1.0).exp().log()
+
+    worker = threading.Thread(target=busy)
+    worker.start()
+    started.wait()
+    try:
+        compiled = tg.compile(lambda x: model(x).sum())
+        for x, _ in batches((8, 6), 3, count=4):
+            compiled(x)
+    finally:
+        stop.set()
+        worker.join()
+    (program,) = compiled.programs.values()
+    assert not any(name in str(program) for name in ("Exp.", "Log.")), str(program)

@@ -80,6 +80,8 @@ class CompiledStep:
         self.stats = {"recorded": 0, "replayed": 0, "eager": 0}
 
     def __call__(self, *args, **kwargs):
+        if tape.recorder is not None:  # called inside a step being recorded: its ops belong to that step
+            return self.function(*args, **kwargs)
         inputs, signature = _signature(args, kwargs)
         program = self.programs.get(signature)
         if program is not None:

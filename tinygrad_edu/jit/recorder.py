@@ -14,6 +14,8 @@ graph (``w.data.add_``: the replay would not see it), and a step that returns a 
 reads a value that the replay would not recompute: return the Tensor).
 """
 
+import threading
+
 from ..autograd import anomaly
 from ..autograd.engine import _check_shape, _seed, topological_order
 from ..tensor import Tensor
@@ -48,12 +50,17 @@ class Recorder:
         self.kept = []  # every object whose identity the recording uses: alive until it ends
         self.failure = None
         self.paused = 0  # > 0 inside a call that is replayed whole
+        self.thread = threading.get_ident()  # ops that other threads run meanwhile are not the step's
+
+    def ignoring(self):
+        """True inside a call that replays whole, or in another thread than the step's."""
+        return self.paused > 0 or threading.get_ident() != self.thread
 
     # ---- what the library reports -------------------------------------------------------------------
 
     def forward(self, ctx, args, arrays, out):
         """``Op.apply`` ran ``ctx``'s forward on ``arrays`` (of ``args``) and got ``out``: a ``Forward``."""
-        if self.paused:  # inside a call that replays whole
+        if self.ignoring():
             return
         clone = type(ctx).__new__(type(ctx))
         clone.__dict__.update(ctx.__dict__)
@@ -67,7 +74,7 @@ class Recorder:
 
     def module_called(self, module):
         """A module ran: the program is valid only in the mode (train/eval) it had."""
-        if not self.paused:
+        if not self.ignoring():
             self.modules[id(module)] = (module, module.training)
 
     def call(self, function, args, kwargs):
@@ -100,7 +107,7 @@ class Recorder:
         """``root.backward()`` as instructions: the engine's walk (``engine.run_backward``), each step
         run through the instruction that will replay it. False (refused, or inside a call that replays
         whole): the engine runs it."""
-        if self.paused:
+        if self.ignoring():
             return False
         order = topological_order([root])
         reason = self._unreplayable_backward(order, create_graph, inputs)

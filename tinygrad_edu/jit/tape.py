@@ -23,7 +23,7 @@ def replayed_whole(method):
 
     @functools.wraps(method)
     def recorded(*args, **kwargs):
-        if recorder is None or recorder.paused:
+        if recorder is None or recorder.ignoring():
             return method(*args, **kwargs)
         return recorder.call(method, args, kwargs)
 
@@ -40,5 +40,5 @@ def replay_steps_whole(cls):
 
 def refuse(reason):
     """A step that does ``reason`` cannot be replayed: the recording stops and the step runs eagerly."""
-    if recorder is not None and not recorder.paused:
+    if recorder is not None and not recorder.ignoring():
         recorder.refuse(reason)
