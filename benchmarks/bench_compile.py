@@ -26,12 +26,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import numpy as np
+from benchmarks import bench_mlp  # first: it sets the BLAS threads before NumPy loads
 
-import tinygrad_edu as tg
-from benchmarks import bench_mlp
-from benchmarks._timing import machine_lines, markdown_table
-from benchmarks.bench_mlp import BLOCK, CONFIGS, NumpyMLP, OursMLP, TorchMLP, initial_weights
+THREADS = bench_mlp.THREADS  # one BLAS / OpenMP thread unless --threads says otherwise
+
+import numpy as np  # noqa: E402  (after the thread settings)
+
+import tinygrad_edu as tg  # noqa: E402
+from benchmarks._timing import machine_lines, markdown_table  # noqa: E402
+from benchmarks.bench_mlp import BLOCK, CONFIGS, NumpyMLP, OursMLP, TorchMLP, initial_weights  # noqa: E402
 
 
 class CompiledMLP(OursMLP):
@@ -107,7 +110,7 @@ def runners_for(config, with_torch_compile):
     except ImportError:
         print("PyTorch not installed: its columns are skipped")
         return runners
-    torch.set_num_threads(int(bench_mlp.THREADS))
+    torch.set_num_threads(int(THREADS))
     theirs = (torch.from_numpy(x), torch.from_numpy(y))
     runners["PyTorch CPU"] = (TorchMLP(layers), theirs)
     if with_torch_compile:
@@ -154,7 +157,7 @@ def main():
     configs = list(CONFIGS)[:1] if args.quick else list(CONFIGS)
     runs = args.runs or (1 if args.quick else 3)
     print("\n".join(machine_lines(["torch"])))
-    print(f"- BLAS / OpenMP threads: {bench_mlp.THREADS} for every framework")
+    print(f"- BLAS / OpenMP threads: {THREADS} for every framework")
     print()
     rows = []
     for config in configs:
