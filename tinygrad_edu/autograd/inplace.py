@@ -72,8 +72,9 @@ def became_output_of(tensor, ctx, args):
 # ---- Tensor's in-place methods (``add_``, ``t[i] = v``, ...) start here ----------------------------------
 
 
-def _inplace(tensor, op, other, mutate, compute):
-    """An in-place op: ``mutate(tensor.data)`` outside the graph; inside it, recorded as PyTorch does.
+def _inplace(tensor, op, other, mutation, compute):
+    """An in-place op: ``function(tensor.data, *arguments)`` outside the graph (``mutation`` is
+    ``(function, *arguments)``, e.g. ``(_iadd, value)``); inside it, recorded as PyTorch does.
 
     Allowed on tensors that do not require grad and on leaves inside ``no_grad()``; on a leaf that
     requires grad it raises; on a tensor of the graph (or with an operand that requires grad) the
@@ -86,9 +87,11 @@ def _inplace(tensor, op, other, mutate, compute):
                 "(wrap the update in `with tg.no_grad():`)"
             )
         return change(tensor, op, compute)
-    tape.refuse(f"{op} changes a tensor of shape {tensor.shape} in place, outside the graph")
+    function, *arguments = mutation
+    if tape.recorder is not None:  # tg.compile: the change is an instruction of the step (BatchNorm's stats)
+        tape.recorder.mutated(tensor, function, arguments)
     try:
-        mutate(tensor.data)
+        function(tensor.data, *arguments)
     except (TypeError, ValueError, IndexError) as error:  # NumPy's casting / read-only / shape errors
         given = f", other operand of shape {tuple(other.shape)}" if hasattr(other, "shape") else ""
         kind = IndexError if isinstance(error, IndexError) else RuntimeError  # t[4] = 1 on 3 elements
@@ -135,20 +138,25 @@ def _assign(d, index, v):
     d[index] = v
 
 
+def _clip(d, lo, hi, clip):
+    clip(d, lo, hi, out=d)
+
+
 def _arithmetic(tensor, op, other, alpha, mutate, compute):
     """``add_``, ``sub_``, ``mul_``, ``div_``: ``mutate(data, value)`` (``d += v``), or in the graph
     ``compute(old, other)`` (``old + other``)."""
     scaled = other if alpha == 1 else _scaled(other, alpha, tensor)
     value = _value(scaled, tensor)
-    return _inplace(tensor, op, other, lambda d: mutate(d, value), lambda old: compute(old, scaled))
+    return _inplace(tensor, op, other, (mutate, value), lambda old: compute(old, scaled))
 
 
 def _clamp(tensor, min, max):
     """``clamp_``: NumPy's ``clip`` into the data, or in the graph ``old.clamp(min, max)``."""
     if min is None and max is None:
         raise ValueError("clamp_: at least one of min and max must be given")
-    lo, hi, clip = _value(min, tensor), _value(max, tensor), tensor._backend().clip
-    return _inplace(tensor, "clamp_", None, lambda d: clip(d, lo, hi, out=d), lambda old: old.clamp(min, max))
+    lo, hi = _value(min, tensor), _value(max, tensor)
+    mutation = (_clip, lo, hi, tensor._backend().clip)
+    return _inplace(tensor, "clamp_", None, mutation, lambda old: old.clamp(min, max))
 
 
 def _fill_random(tensor, op, first, second, generator):
@@ -173,7 +181,7 @@ def _setitem(tensor, index, value, op):
         tensor,
         op,
         value,
-        lambda d: _assign(d, index, source),
+        (_assign, index, source),
         lambda old: SetItem.apply(old, index, replaced),
     )
 

@@ -6,7 +6,7 @@ import warnings
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from . import tape
-from .program import Constant, External, Fill, Forward, Packed
+from .program import Constant, External, Fill, Forward, Mutate, Packed
 from .recorder import Recorder
 
 
@@ -172,12 +172,15 @@ def differences(first, second):
     for i, (a, b) in enumerate(zip(first.entries, second.entries)):
         if type(a) is not type(b) or _kind(a) != _kind(b):
             return f"instruction {i} was {a}, then {b}"
-        if type(a) is Forward:
-            for x, y in zip(a.sources, b.sources):
+        if type(a) in (Forward, Mutate):
+            for x, y in zip(
+                (getattr(a, "changed", None), *a.sources), (getattr(b, "changed", None), *b.sources)
+            ):
                 if not _same_source(x, y):
                     changed = "made outside the ops" if type(x) is type(y) else "read"
+                    name = type(a.ctx).__name__ if type(a) is Forward else a.function.__name__
                     return (
-                        f"instruction {i} ({type(a.ctx).__name__}) read {x!r}, then {y!r}: an argument "
+                        f"instruction {i} ({name}) read {x!r}, then {y!r}: an argument "
                         f"{changed} that differs between calls (drawn at random, or computed from values "
                         "in Python) cannot be replayed"
                     )
@@ -190,6 +193,8 @@ def _kind(entry):
     """What an instruction does, apart from the values it reads."""
     if type(entry) is Forward:
         return (type(entry.ctx), len(entry.sources), entry.target)
+    if type(entry) is Mutate:
+        return (entry.function, len(entry.sources))
     return tuple(
         getattr(entry, name, None)
         for name in ("grad", "targets", "source", "shape", "first", "second", "target", "function", "tensor")
@@ -197,8 +202,8 @@ def _kind(entry):
 
 
 def _same_source(x, y):
-    if type(x) is not type(y):
-        return False
+    if x is None or type(x) is not type(y):
+        return x is y
     if type(x) is int:
         return x == y
     if type(x) is External:  # the same parameter, or a tensor made in the step with the same values

@@ -8,6 +8,7 @@ An instruction reads its arguments from slots and writes its result to a slot:
     SumTo       slots[t] = sum_to(slots[s], shape)          a gradient summed back to its input's shape
     Add         slots[t] = slots[a] + slots[b]              two contributions to one gradient
     Accumulate  param.grad += slots[s]                      a leaf's gradient, as the engine stores it
+    Mutate      iadd(tensor, slots[v])                      an in-place change outside the graph
     Fill        slots[t] = array                            the seed of backward (ones)
     Call        optimizer.step() / zero_grad() / ...        a library call replayed whole
 
@@ -192,6 +193,34 @@ class Accumulate:
 
     def __str__(self):
         return f"tensor{tuple(self.tensor.shape)}.grad += v{self.source}"
+
+
+class Mutate:
+    """``function(array, *arguments)``: an in-place change outside the graph (``running_mean.mul_(0.9)``
+    under no_grad, ``_imul``), on the array of ``changed``; the tensor's version counts it, as eagerly."""
+
+    __slots__ = ("function", "changed", "sources", "version", "frees")
+
+    def __init__(self, function, changed, sources, version):
+        self.function, self.changed, self.sources, self.version, self.frees = (
+            function,
+            changed,
+            sources,
+            version,
+            (),
+        )
+
+    def run(self, slots):
+        read = [slots[s] if type(s) is int else s.read(slots) for s in (self.changed, *self.sources)]
+        self.function(*read)
+        self.version[0] += 1
+
+    def reads(self):
+        return tuple(k for source in (self.changed, *self.sources) for k in slots_read(source))
+
+    def __str__(self):
+        arguments = ", ".join(_name(s) for s in self.sources)
+        return f"{self.function.__name__.lstrip('_')}({_name(self.changed)}, {arguments})"
 
 
 class Fill:

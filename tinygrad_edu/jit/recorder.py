@@ -9,9 +9,9 @@ every array it has given a slot alive until the recording ends, so no identity i
 What cannot be replayed is refused (``refuse``): the recording stops, the step finishes eagerly and
 ``tg.compile`` runs this step eagerly from then on. Refused: a custom ``autograd.Function`` (its
 backward works on Tensors the replay does not make), tensor hooks and ``retain_grad`` (Python that
-must see each gradient), ``create_graph``, anomaly mode, an in-place change of a tensor outside the
-graph (``w.data.add_``: the replay would not see it), and a step that returns a number (``.item()``
-reads a value that the replay would not recompute: return the Tensor).
+must see each gradient), ``create_graph``, anomaly mode, an assignment to ``.data`` or ``.grad``
+(``p.data -= ...``: NumPy on the array, which the replay would not see), and a step that returns a
+number (``.item()`` reads a value that the replay would not recompute: return the Tensor).
 """
 
 import threading
@@ -29,6 +29,7 @@ from .program import (
     External,
     Fill,
     Forward,
+    Mutate,
     Output,
     Packed,
     Program,
@@ -71,6 +72,13 @@ class Recorder:
             self._source(arg if isinstance(arg, Tensor) else array) for arg, array in zip(args, arrays)
         ]
         self._add(Forward(clone, sources), out)
+
+    def mutated(self, tensor, function, arguments):
+        """An in-place change outside the graph, ``function(tensor's array, *arguments)``: a ``Mutate``
+        (BatchNorm's running statistics, ``w.add_(...)`` under no_grad)."""
+        if not self.ignoring():
+            sources = [self._source(argument) for argument in arguments]
+            self.entries.append(Mutate(function, self._source(tensor), sources, tensor._version_cell))
 
     def module_called(self, module):
         """A module ran: the program is valid only in the mode (train/eval) it had."""
