@@ -199,7 +199,7 @@ class Mutate:
     """``function(array, *arguments)``: an in-place change outside the graph (``running_mean.mul_(0.9)``
     under no_grad, ``_imul``), on the array of ``changed``; the tensor's version counts it, as eagerly."""
 
-    __slots__ = ("function", "changed", "sources", "version", "frees")
+    __slots__ = ("changed", "frees", "function", "sources", "version")
 
     def __init__(self, function, changed, sources, version):
         self.function, self.changed, self.sources, self.version, self.frees = (
