@@ -555,3 +555,27 @@ def test_ops_of_another_thread_are_not_recorded():
         worker.join()
     (program,) = compiled.programs.values()
     assert not any(name in str(program) for name in ("Exp.", "Log.")), str(program)
+
+
+class SeededDropout(nn.Module):
+    """Dropout from a generator of its own, so that twin models draw the same masks."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p, self.generator = p, tg.Generator().manual_seed(7)
+
+    def forward(self, x):
+        return nn.functional.dropout(x, self.p, self.training, generator=self.generator)
+
+
+def test_dropout_draws_a_new_mask_at_every_replay():
+    """The mask is drawn inside the Dropout op: replays draw what the eager steps draw."""
+    build = lambda: nn.Sequential(nn.Linear(6, 16), nn.ReLU(), SeededDropout(0.5), nn.Linear(16, 3))  # noqa: E731
+    eager, compiled = twins(build, sgd)
+    train_both(eager, compiled, batches((8, 6), 3, count=30))
+    assert compiled[2].stats["replayed"] == 28
+    x = batches((8, 6), 3, count=1)[0][0]
+    model = compiled[0]
+    with tg.no_grad():
+        outputs = {tuple(exact(model[:3](x)).ravel()) for _ in range(3)}
+    assert len(outputs) == 3  # three different masks

@@ -43,8 +43,10 @@ def compile(function=None, *, fullgraph=False, disable=False):
     **What falls back to eager** (with a ``RuntimeWarning`` saying why; ``fullgraph=True`` raises
     instead): the check run finding a different sequence of ops (Python control flow that depends on
     values), or a tensor made outside the ops that differs between the two recordings (random numbers
-    drawn in the step, a tensor built from ``.numpy()``); a custom ``autograd.Function``, tensor hooks,
-    ``create_graph``, an in-place change outside the graph, or a step that returns a Python number.
+    drawn in the step outside an op, a tensor built from ``.numpy()``); a custom ``autograd.Function``,
+    tensor hooks, ``create_graph``, an assignment to ``.data`` or ``.grad``, or a step that returns a
+    Python number. Dropout draws its mask inside its op, and in-place changes outside the graph
+    (BatchNorm's running statistics) are instructions of their own: both replay.
 
     Args:
         function: the step. It may take Tensors, numbers and strings; it may return Tensors (in

@@ -18,10 +18,10 @@ works here means the same in PyTorch.
 import numbers
 
 from ..arguments import _dim
-from ..backend.generator import sampler
 from ..dtypes import _floating
 from ..factories import arange
 from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col, pair
+from ..ops.elementwise import Dropout
 from ..ops.linalg import Affine
 from ..ops.loss import BinaryCrossEntropy, ClassCoefficients, CountedWeight, CrossEntropy, check_class_range
 from ..ops.movement import Pad
@@ -99,7 +99,7 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
     the rest by 1/(1 − p), so the expected value is unchanged; the identity when not ``training``.
 
     The mask comes from ``generator`` (a ``tg.Generator``) when given, else from the input's backend
-    stream (``tg.manual_seed`` makes it repeatable).
+    stream (``tg.manual_seed`` makes it repeatable). The op, mask and derivative: ``ops/elementwise.py``.
     """
     if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p!r}")
@@ -107,10 +107,7 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
         return input
     if p == 1:
         return input * 0.0
-    xp = input._backend()
-    keep = sampler(xp, generator).random(input.shape) >= p
-    scale = xp.asarray(xp.astype(keep, input.dtype) * (1.0 / (1.0 - p)))  # 0-d draws come as scalars
-    return input * Tensor._make(scale)
+    return Dropout.apply(input, p, generator)
 
 
 def one_hot(tensor, num_classes=-1):

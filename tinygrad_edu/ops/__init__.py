@@ -43,6 +43,7 @@ INDEX = {
     "elementwise.Clone": ("Tensor.clone", "tg.clone"),
     "elementwise.ToDevice": ("Tensor.to", "Tensor.cpu", "Tensor.cuda"),
     "elementwise.Erf": ("tg.erf",),
+    "elementwise.Dropout": ("F.dropout", "nn.Dropout"),
     # ---- binary.py ------------------------------------------------------------------------------
     "binary.Add": ("Tensor.__add__", "Tensor.__radd__"),
     "binary.Sub": ("Tensor.__sub__", "Tensor.__rsub__"),

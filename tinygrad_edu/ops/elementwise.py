@@ -7,6 +7,7 @@ on arrays (first order) and on Tensors (``create_graph=True``) alike.
 import math
 
 from ..autograd.function import Op
+from ..backend.generator import sampler
 
 
 class Neg(Op):
@@ -353,3 +354,22 @@ class Erf(Op):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad * ctx.xp.exp(-(x * x)) * (2 / math.sqrt(math.pi))
+
+
+class Dropout(Op):
+    """y = x · m/(1 − p), each mᵢ = 1 with probability 1 − p, else 0 (inverted dropout, Srivastava et al.
+    2014);  dy/dx = m/(1 − p). The mask is drawn inside the op (from ``generator``, a ``tg.Generator``, or
+    the backend's stream): a compiled step draws a new one at every replay, as eager mode does."""
+
+    @staticmethod
+    def forward(ctx, x, p, generator):
+        xp = ctx.xp
+        keep = sampler(xp, generator).random(x.shape) >= p
+        scale = xp.asarray(xp.astype(keep, x.dtype) * (1.0 / (1.0 - p)))  # 0-d draws come as scalars
+        ctx.save_for_backward(scale)
+        return x * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        (scale,) = ctx.saved_tensors
+        return grad * scale, None, None
