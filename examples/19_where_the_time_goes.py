@@ -24,7 +24,7 @@ QUICK = viz.quick_mode()  # --quick or TINYGRAD_EDU_QUICK=1: fewer timed steps, 
 save = viz.FigureSaver("19_where_the_time_goes")  # PNGs go to lab_figures/19_where_the_time_goes/
 
 WIDTHS, BATCH = (784, 256, 256, 10), 128  # an MNIST-sized MLP, the benchmark's small configuration
-ROUNDS = 5 if QUICK else 40  # timed rounds of 10 consecutive steps (the median step is reported)
+ROUNDS = 10 if QUICK else 40  # timed rounds of 10 consecutive steps (the median step is reported)
 LR = 0.01
 print(
     "BLAS threads:", os.environ.get("OPENBLAS_NUM_THREADS", "the library's default (set it to 1 to compare)")
@@ -194,13 +194,14 @@ for name, seconds in timings.items():
     print(f"{name:14} {seconds * 1e3:6.3f} ms   {seconds / timings['NumPy by hand']:.3f}× NumPy by hand")
 
 # %% [markdown]
-# Now the replay itself, one instruction at a time (`Program.profile` times each): how long each op's array
-# work takes, and how many bytes of new arrays it makes. Summed, it is the compiled step; what the eager step
-# takes beyond it is the framework's overhead. The matrix products are the `Affine` instructions (forward
-# and backward); allocation we measure apart, by asking the allocator for arrays of the same sizes.
+# Now the replay itself, one instruction at a time (`Program.profile` times each): how long each op's
+# array work takes, and how many bytes of new arrays it makes. Summed, it is the compiled step; what the
+# eager step takes beyond the compiled one is the framework's overhead. The matrix products are the
+# `Affine` instructions (forward and backward); allocation we measure apart, by asking the allocator for
+# arrays of the same sizes.
 
 # %%
-rows = [program.profile([x.data, y.data]) for _ in range(ROUNDS)]
+rows = [program.profile([x.data, y.data]) for _ in range(10 * ROUNDS)]
 names = [text for text, _, _ in rows[0]]
 seconds = np.median([[s for _, s, _ in row] for row in rows], axis=0)
 made = [b for _, _, b in rows[0]]
@@ -214,10 +215,10 @@ def kind(text):
     return "other array work"
 
 
-per_kind = {}
-for text, s in zip(names, seconds):
-    per_kind[kind(text)] = per_kind.get(kind(text), 0.0) + s
 replay = float(seconds.sum())
+per_kind = {}  # the compiled step's time, shared out in the proportions of the profile
+for text, s in zip(names, seconds):
+    per_kind[kind(text)] = per_kind.get(kind(text), 0.0) + s / replay * timings["compiled"]
 
 
 def allocation_time(sizes, rounds=ROUNDS):
@@ -232,12 +233,12 @@ def allocation_time(sizes, rounds=ROUNDS):
 
 
 allocation = allocation_time([b for b in made if b])
-overhead = timings["eager"] - replay
+overhead = timings["eager"] - timings["compiled"]
 print(f"replay, instruction by instruction: {replay * 1e3:.3f} ms in {len(names)} instructions")
 for name, s in per_kind.items():
     print(f"  {name:32} {s * 1e6:8.1f} µs")
 print(f"  of which allocating {sum(made) / 2**20:.2f} MiB of new arrays: {allocation * 1e6:.1f} µs")
-print(f"eager framework overhead (eager − replay): {overhead * 1e6:.1f} µs per step")
+print(f"eager framework overhead (eager − compiled): {overhead * 1e6:.1f} µs per step")
 
 # %%
 fig, (ax_bars, ax_ops) = viz.subplots(1, 2, figsize=(12, 4.4))
@@ -254,8 +255,8 @@ for row, label in enumerate(labels):
             width = per_kind.get(part, 0.0) * 1e3
             ax_bars.barh(row, width, left=left, color=color, label=part if row == 0 else None)
             left += width
-        if label == "eager":
-            ax_bars.barh(row, overhead * 1e3, left=left, color="0.6", label="framework overhead")
+        if label == "eager":  # (a noisy run can time eager below compiled: then there is no grey)
+            ax_bars.barh(row, max(overhead, 0) * 1e3, left=left, color="0.6", label="framework overhead")
     else:
         ax_bars.barh(row, timings[label] * 1e3, color="C4" if label == "GEMM floor" else "0.3")
     ax_bars.text(timings[label] * 1e3, row, f"  {timings[label] * 1e3:.2f} ms", va="center")
@@ -307,9 +308,11 @@ print(
 #
 # - the inputs' shapes, dtypes, devices and `requires_grad`: a new signature gets its own recording;
 # - each parameter's `requires_grad`, shape, dtype and device, and each module's train/eval mode;
-# - Python that decides by *values* (`if loss.item() > 1: ...`) is caught by the check run when the two
-#   recordings differ, and so are tensors made outside the ops whose values change (random noise drawn with
-#   `tg.randn` inside the step): the step then runs eagerly, with a warning saying why.
+# - a value read into Python while recording (`if loss.item() > 1: ...`, `print(loss)`) stops the
+#   recording: Python could decide by it, and a replay would not look again;
+# - the check run compares the two recordings: other Python state that changes the ops (a counter, a
+#   flag), or tensors made outside the ops whose values change (noise drawn with `tg.randn` inside the
+#   step), make them differ. The step then runs eagerly, with a warning saying why.
 #
 # A schedule needs no guard: the optimizer's `step` is replayed whole and reads `lr` every time.
 
@@ -354,6 +357,11 @@ assert noisy.stats["replayed"] == 0 and caught
 #   itself (fuse the bias and ReLU into the matrix product's output, write into reused buffers, skip the
 #   coefficient array) — which is what torch.compile's Inductor and tinygrad's kernels do, and why their
 #   results are close to, not equal to, eager mode's.
+#
+# Allocation stays cheap here because NumPy and glibc hand back recently freed blocks. At batch 1024 with
+# 1024-wide layers it is not: glibc returns freed multi-megabyte blocks to the operating system and the
+# next step faults them back in, about a tenth of the step (`benchmarks/README.md` measures it, and the
+# `MALLOC_TRIM_THRESHOLD_` setting that removes it for any NumPy program).
 #
 # Try it: make the network smaller (`WIDTHS = (64, 32, 10)`): the GEMMs shrink, the framework's overhead
 # does not, and compiling matters far more. Make the batch 1024: the GEMMs take nearly everything.

@@ -8,6 +8,7 @@ import numpy as np
 from . import backend as _backends
 from . import dtypes
 from .arguments import _plain
+from .jit import tape
 from .tensor import Tensor
 
 
@@ -52,8 +53,15 @@ def data_array(value):
     return value
 
 
+def read_by_python(op):
+    """A tensor's values go to Python (``item``, ``bool``, ``print``): a step that tg.compile records
+    could decide by them, which a replay would not repeat, so the recording stops there."""
+    tape.refuse(f"{op}() reads a tensor's values into Python, which a replay would not do again")
+
+
 def tensor_repr(tensor):
     """``tensor([1., 2.], shape=(2,), dtype=float32, device='cpu', grad_fn=<MulBackward>)``."""
+    read_by_python("repr")
     values = tensor._backend().to_numpy(tensor._data)
     body = np.array2string(values, separator=", ", prefix="tensor(", threshold=100, edgeitems=3)
     extras = [f"shape={tensor.shape}", f"dtype={tensor.dtype}", f"device='{tensor.device}'"]
@@ -66,6 +74,7 @@ def tensor_repr(tensor):
 
 def host_array(tensor, op):
     """``numpy()``: the data as a NumPy array (shared on "cpu"; a host copy for "cuda")."""
+    read_by_python(op)
     if tensor._requires_grad:
         raise RuntimeError(
             f"{op}: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()"
@@ -76,6 +85,7 @@ def host_array(tensor, op):
 def single_value(tensor, op):
     """The one element of ``tensor`` as a Python number (``item``, ``bool``, ``index``), or PyTorch's
     error."""
+    read_by_python(op)
     if op == "index" and tensor.dtype.kind not in "iub":
         raise TypeError(
             f"only integer tensors of a single element can be used as an index, got {tensor.dtype}"

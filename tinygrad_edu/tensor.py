@@ -166,6 +166,7 @@ class Tensor:
         return conversion.host_array(self, "numpy")
 
     def __array__(self, dtype=None, copy=None):
+        conversion.read_by_python("__array__")
         array = self._backend().to_numpy(self._data)
         return array if dtype is None else array.astype(dtype)
 
@@ -175,6 +176,7 @@ class Tensor:
 
     def tolist(self):
         """The data as (nested) Python lists."""
+        conversion.read_by_python("tolist")
         return self._data.tolist()
 
     def __format__(self, format_spec):

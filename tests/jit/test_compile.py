@@ -268,15 +268,36 @@ def test_switching_train_and_eval_mode_records_again():
     assert compiled[2].stats["recorded"] == 4
 
 
-def test_control_flow_on_values_is_caught_by_the_check_run():
-    """The step doubles the loss when it is large: the two recordings take different paths."""
+def test_reading_a_value_into_python_runs_eagerly():
+    """``if loss.item() > 1``: Python decides by a value, which a replay would not look at again."""
+    model = nn.Linear(6, 1)
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x):
+        optimizer.zero_grad()
+        loss = model(x).pow(2).mean()
+        if loss.item() > 1.0:
+            loss = loss * 2
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    compiled = tg.compile(step)
+    with pytest.warns(RuntimeWarning, match=r"item\(\) reads a tensor's values"):
+        for x, _ in batches((8, 6), 3, count=4):
+            compiled(x)
+    assert compiled.stats == {"recorded": 1, "replayed": 0, "eager": 3}
+
+
+def test_control_flow_on_python_state_is_caught_by_the_check_run():
+    """The step doubles the loss on some calls, by a Python flag: the two recordings differ."""
     thresholds = iter([-1.0, 1e9])  # first recording: the branch; the check run: not
 
     def make(model, optimizer):
         def step(x):
             optimizer.zero_grad()
             loss = model(x).pow(2).mean()
-            if loss.item() > threshold[0]:
+            if threshold[0] < 0:
                 loss = loss * 2
             loss.backward()
             optimizer.step()
@@ -334,15 +355,23 @@ def test_a_custom_function_runs_eagerly_or_raises_with_fullgraph():
         strict(data[0][0])
 
 
-def test_a_step_that_returns_a_number_runs_eagerly_with_a_reason():
-    compiled = tg.compile(lambda x: (x * 2).sum().item())
+@pytest.mark.parametrize(
+    "step, reason",
+    [
+        (lambda x: (x * 2).sum().item(), r"item\(\) reads"),
+        (lambda x: ((x * 2).sum(), 6.0), "returned a float"),
+    ],
+    ids=["item", "a-number"],
+)
+def test_a_step_that_returns_a_number_runs_eagerly_with_a_reason(step, reason):
+    compiled = tg.compile(step)
     x = tg.ones(3)
-    with pytest.warns(RuntimeWarning, match="returned a float"):
+    with pytest.warns(RuntimeWarning, match=reason):
         first = compiled(x)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # warned once per signature
         second = compiled(x)
-    assert first == second == 6.0 and compiled.stats == {"recorded": 1, "replayed": 0, "eager": 1}
+    assert str(first) == str(second) and compiled.stats == {"recorded": 1, "replayed": 0, "eager": 1}
 
 
 def test_in_place_changes_outside_the_graph_are_replayed():

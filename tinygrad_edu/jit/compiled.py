@@ -41,9 +41,10 @@ def compile(function=None, *, fullgraph=False, disable=False):
     or a changed hyperparameter takes effect without recording again.
 
     **What falls back to eager** (with a ``RuntimeWarning`` saying why; ``fullgraph=True`` raises
-    instead): the check run finding a different sequence of ops (Python control flow that depends on
-    values), or a tensor made outside the ops that differs between the two recordings (random numbers
-    drawn in the step outside an op, a tensor built from ``.numpy()``); a custom ``autograd.Function``,
+    instead): a value read into Python while recording (``.item()``, ``bool()``, ``print``: the step
+    could decide by it); the check run finding a different sequence of ops (control flow on other
+    Python state), or a tensor made outside the ops that differs between the two recordings (random
+    numbers drawn in the step outside an op); a custom ``autograd.Function``,
     tensor hooks, ``create_graph``, an assignment to ``.data`` or ``.grad``, or a step that returns a
     Python number. Dropout draws its mask inside its op, and in-place changes outside the graph
     (BatchNorm's running statistics) are instructions of their own: both replay.

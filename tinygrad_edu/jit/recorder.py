@@ -9,7 +9,8 @@ every array it has given a slot alive until the recording ends, so no identity i
 What cannot be replayed is refused (``refuse``): the recording stops, the step finishes eagerly and
 ``tg.compile`` runs this step eagerly from then on. Refused: a custom ``autograd.Function`` (its
 backward works on Tensors the replay does not make), tensor hooks and ``retain_grad`` (Python that
-must see each gradient), ``create_graph``, anomaly mode, an assignment to ``.data`` or ``.grad``
+must see each gradient), ``create_graph``, anomaly mode, a value read into Python (``.item()``,
+``bool()``, ``print``: ``conversion.read_by_python``), an assignment to ``.data`` or ``.grad``
 (``p.data -= ...``: NumPy on the array, which the replay would not see), and a step that returns a
 number (``.item()`` reads a value that the replay would not recompute: return the Tensor).
 """
