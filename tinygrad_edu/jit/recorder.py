@@ -19,6 +19,7 @@ import threading
 
 from ..autograd import anomaly
 from ..autograd.engine import _check_shape, _seed, topological_order
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from . import tape
 from .program import (
@@ -124,7 +125,13 @@ class Recorder:
             self.refuse(reason)
             return False
         seed = _seed(root, gradient, False, "backward")
-        pending = {root: self._source_slot(seed)}  # tensor → the slot of its gradient so far
+        with no_grad():  # as the engine: a first-order backward records nothing
+            self._walk(order, root, self._source_slot(seed), retain_graph)
+        return True
+
+    def _walk(self, order, root, seed, retain_graph):
+        """The loop of ``engine.run_backward``, one instruction per chain-rule step."""
+        pending = {root: seed}  # tensor → the slot of its gradient so far
         for tensor in reversed(order):
             grad = pending.pop(tensor, None)
             if grad is None:
@@ -137,11 +144,14 @@ class Recorder:
                 continue
             step = Backward(self.contexts[id(ctx)], grad)
             self.entries.append(step)
-            grads = step.compute(self.values)  # its targets are known once it has run
+            self.paused += 1  # anything the op's backward calls belongs to this one instruction
+            try:
+                grads = step.compute(self.values)  # its targets are known once it has run
+            finally:
+                self.paused -= 1
             step.targets = tuple(self._send(pending, ctx, parent, g) for parent, g in zip(ctx.inputs, grads))
             if not retain_graph:
                 ctx.release()
-        return True
 
     def _unreplayable_backward(self, order, create_graph, inputs):
         if create_graph or inputs is not None:
