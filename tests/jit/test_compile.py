@@ -608,3 +608,24 @@ def test_dropout_draws_a_new_mask_at_every_replay():
     with tg.no_grad():
         outputs = {tuple(exact(model[:3](x)).ravel()) for _ in range(3)}
     assert len(outputs) == 3  # three different masks
+
+
+def test_between_replays_the_program_holds_no_activation():
+    """After a replay, as after an eager step, the step's intermediate arrays are freed."""
+    import weakref
+
+    model = mlp()
+    step = tg.compile(training_step(model, sgd(model.parameters())))
+    data = batches((8, 6), 3, count=4)
+    for x, y in data[:3]:
+        step(x, y)
+    (program,) = step.programs.values()
+    x, y = data[3]
+    step(x, y)
+    held = [entry.ctx for entry in program.entries if hasattr(entry, "ctx")]
+    assert all(ctx.saved == () and ctx.inputs == () for ctx in held)
+    input_array = weakref.ref(x.data) if hasattr(x.data, "__weakref__") else None
+    del x, data
+    gc.collect()
+    if input_array is not None:
+        assert input_array() is None, "the program still holds the last input"

@@ -89,18 +89,21 @@ def slots_read(source):
 
 
 class Forward:
-    """``slots[target] = forward(ctx, *arguments)``: one op, with its context kept for its backward."""
+    """``slots[target] = forward(ctx, *arguments)``: one op, with its context kept for its backward
+    (``backward_runs``; else what the forward saved is dropped at once, as eager mode drops it)."""
 
-    __slots__ = ("ctx", "frees", "sources", "target")
+    __slots__ = ("backward_runs", "ctx", "frees", "sources", "target")
 
     def __init__(self, ctx, sources):
-        self.ctx, self.sources, self.frees = ctx, sources, ()
+        self.ctx, self.sources, self.frees, self.backward_runs = ctx, sources, (), True
 
     def run(self, slots):
         arguments = [slots[s] if type(s) is int else s.read(slots) for s in self.sources]
         ctx = self.ctx
         ctx.inputs = arguments  # what a backward reads back (Index's index, Gather's dim)
         slots[self.target] = type(ctx).run_forward(ctx, arguments, arguments)
+        if not self.backward_runs:
+            ctx.inputs = ctx.saved = ()
 
     def reads(self):
         return tuple(k for source in self.sources for k in slots_read(source))
@@ -127,7 +130,7 @@ class Backward:
         """The op's backward on the gradient in its slot: one gradient (or None) per input."""
         ctx = self.ctx
         grads = ctx.backward(ctx, slots[self.grad])
-        ctx.saved = ()  # freed after use, as the engine frees a graph after backward
+        ctx.inputs = ctx.saved = ()  # freed after use, as the engine frees a graph after backward
         return grads if type(grads) is tuple else (grads,)
 
     def reads(self):

@@ -260,6 +260,10 @@ class Recorder:
                 frees.setdefault(i, []).append(k)
         for i, entry in enumerate(self.entries):
             entry.frees = tuple(frees.get(i, ()))
+        differentiated = {id(entry.ctx) for entry in self.entries if type(entry) is Backward}
+        for entry in self.entries:
+            if type(entry) is Forward:
+                entry.backward_runs = id(entry.ctx) in differentiated
         tensor_guards = [
             (t, t._requires_grad, t._data.shape, t._data.dtype, type(t._data))
             for t in (external.tensor for external in self.externals.values())
