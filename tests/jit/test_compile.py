@@ -318,7 +318,7 @@ def test_control_flow_on_python_state_is_caught_by_the_check_run():
 def test_random_numbers_drawn_outside_the_ops_are_caught_by_the_check_run():
     model = nn.Linear(6, 3)
     compiled = tg.compile(lambda x: (model(x + tg.randn(*x.shape)) ** 2).mean())
-    with pytest.warns(RuntimeWarning, match="check run differs"):
+    with pytest.warns(RuntimeWarning, match="check run differs"), tg.no_grad():
         for x, _ in batches((8, 6), 3, count=3):
             compiled(x)
     assert compiled.stats["replayed"] == 0
@@ -577,8 +577,9 @@ def test_ops_of_another_thread_are_not_recorded():
     started.wait()
     try:
         compiled = tg.compile(lambda x: model(x).sum())
-        for x, _ in batches((8, 6), 3, count=4):
-            compiled(x)
+        with tg.no_grad():
+            for x, _ in batches((8, 6), 3, count=4):
+                compiled(x)
     finally:
         stop.set()
         worker.join()
@@ -629,3 +630,20 @@ def test_between_replays_the_program_holds_no_activation():
     gc.collect()
     if input_array is not None:
         assert input_array() is None, "the program still holds the last input"
+
+
+def test_a_forward_whose_graph_is_used_after_the_step_runs_eagerly():
+    """tg.compile(model) while training: the caller backpropagates the output, which a replay (no
+    graph) could not give it; under no_grad (inference) the same function replays."""
+    model = nn.Linear(6, 3)
+    forward = tg.compile(model)
+    data = batches((8, 6), 3, count=4)
+    with pytest.warns(RuntimeWarning, match="did not backpropagate"):
+        for x, y in data:
+            nn.functional.cross_entropy(forward(x), y).backward()
+    assert model.weight.grad is not None and forward.stats["replayed"] == 0
+    with tg.no_grad():
+        outputs = [forward(x) for x, _ in data]
+        expected = [model(x) for x, _ in data]
+    assert [exact(o).tobytes() for o in outputs] == [exact(e).tobytes() for e in expected]
+    assert forward.stats["replayed"] == 2

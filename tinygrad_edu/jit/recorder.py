@@ -273,6 +273,12 @@ class Recorder:
     def _template(self, value):
         """The step's return value with each Tensor replaced by an ``Output`` of its slot."""
         if isinstance(value, Tensor):
+            ctx = value._ctx
+            if ctx is not None and ctx.inputs is not None and id(ctx) in self.contexts:
+                self.refuse(
+                    "the step returns a tensor whose graph it did not backpropagate, and a replay returns "
+                    "no graph: call backward() inside the compiled function (or compile under no_grad)"
+                )
             return Output(self._source(value))
         if isinstance(value, (tuple, list)):
             return type(value)(self._template(item) for item in value)
