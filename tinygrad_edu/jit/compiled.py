@@ -44,11 +44,12 @@ def compile(function=None, *, fullgraph=False, disable=False):
     instead): a value read into Python while recording (``.item()``, ``bool()``, ``print``: the step
     could decide by it); the check run finding a different sequence of ops (control flow on other
     Python state), or a tensor made outside the ops that differs between the two recordings (random
-    numbers drawn in the step outside an op); a custom ``autograd.Function``,
-    tensor hooks, ``create_graph``, an assignment to ``.data`` or ``.grad``, a step that returns a
-    Python number, or one that returns a tensor whose graph it did not backpropagate (a forward pass
-    compiled for training: compile the whole step, or a forward for inference under ``no_grad``). Dropout draws its mask inside its op, and in-place changes outside the graph
-    (BatchNorm's running statistics) are instructions of their own: both replay.
+    numbers drawn in the step outside an op); a custom ``autograd.Function``, tensor hooks,
+    ``create_graph``, an assignment to ``.data`` or ``.grad``, a step that returns a Python number, or
+    one that returns a tensor whose graph it did not backpropagate (a forward pass compiled for
+    training: compile the whole step, or a forward for inference under ``no_grad``). Dropout draws its
+    mask inside its op, and in-place changes outside the graph (BatchNorm's running statistics) are
+    instructions of their own: both replay.
 
     Args:
         function: the step. It may take Tensors, numbers and strings; it may return Tensors (in
