@@ -647,3 +647,14 @@ def test_a_forward_whose_graph_is_used_after_the_step_runs_eagerly():
         expected = [model(x) for x, _ in data]
     assert [exact(o).tobytes() for o in outputs] == [exact(e).tobytes() for e in expected]
     assert forward.stats["replayed"] == 2
+
+
+def test_a_module_that_keeps_changing_mode_ends_up_eager():
+    """Guards that fail at every other call would record forever: after 16 recordings, eager."""
+    model = nn.Sequential(nn.Linear(6, 3))
+    step = tg.compile(training_step(model, sgd(model.parameters())))
+    with pytest.warns(RuntimeWarning, match="keeps changing"):
+        for i, (x, y) in enumerate(batches((8, 6), 3, count=40)):
+            model.train(i % 3 != 2)
+            step(x, y)
+    assert step.stats["recorded"] == 16 and step.stats["eager"] > 0

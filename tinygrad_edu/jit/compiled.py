@@ -1,5 +1,6 @@
 """``tg.compile``: record a step on its first calls, then replay it (see ``tinygrad_edu/jit``)."""
 
+import collections
 import functools
 import warnings
 
@@ -82,6 +83,7 @@ class CompiledStep:
         self.programs = {}  # signature → Program that passed its check run
         self.first_recordings = {}  # signature → Program recorded once, waiting for its check run
         self.eager_reasons = {}  # signature → why it runs eagerly
+        self.recordings = collections.Counter()  # signature → how many times it was recorded
         self.stats = {"recorded": 0, "replayed": 0, "eager": 0}
 
     def __call__(self, *args, **kwargs):
@@ -97,6 +99,12 @@ class CompiledStep:
         if signature not in self.eager_reasons:
             if len(self.programs) + len(self.first_recordings) >= self.cache_size_limit:
                 self._run_eagerly(signature, f"more than {self.cache_size_limit} input signatures")
+            elif self.recordings[signature] >= 2 * self.cache_size_limit:
+                self._run_eagerly(
+                    signature,
+                    f"recorded {self.recordings[signature]} times: a parameter or module keeps changing "
+                    "between calls (requires_grad, train/eval)",
+                )
             elif any(isinstance(a, Tensor) and a._requires_grad for a in _flat(args, kwargs)):
                 self._run_eagerly(
                     signature, "an input requires grad (its .grad would go to the recorded one)"
@@ -115,6 +123,7 @@ class CompiledStep:
         finally:
             tape.recorder = None
         self.stats["recorded"] += 1
+        self.recordings[signature] += 1
         program = recorder.finish(result)
         if program is None:
             self._run_eagerly(signature, recorder.failure)
