@@ -658,3 +658,52 @@ def test_a_module_that_keeps_changing_mode_ends_up_eager():
             model.train(i % 3 != 2)
             step(x, y)
     assert step.stats["recorded"] == 16 and step.stats["eager"] > 0
+
+
+def _with_hook(loss):
+    loss.register_hook(lambda grad: grad)
+    loss.backward()
+
+
+def _retaining(loss):
+    loss.retain_grad()
+    loss.backward()
+
+
+def _anomaly(loss):
+    with tg.autograd.detect_anomaly():
+        loss.backward()
+
+
+@pytest.mark.parametrize(
+    "backward, reason",
+    [
+        (_with_hook, "has a hook or retains its grad"),
+        (_retaining, "has a hook or retains its grad"),
+        (lambda loss: loss.backward(create_graph=True), "create_graph"),
+        (_anomaly, "anomaly detection"),
+    ],
+    ids=["hook", "retain_grad", "create_graph", "anomaly"],
+)
+def test_a_backward_the_replay_cannot_repeat_runs_eagerly(backward, reason):
+    made = []
+    for _ in range(2):
+        tg.manual_seed(0)
+        made.append(nn.Linear(6, 3))
+
+    def stepper(model):
+        def step(x, y):
+            model.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            backward(loss)
+            return loss.detach()
+
+        return step
+
+    eager, compiled = stepper(made[0]), tg.compile(stepper(made[1]))
+    with pytest.warns(RuntimeWarning, match=reason):
+        for x, y in batches((8, 6), 3, count=3):
+            assert exact(eager(x, y)).tobytes() == exact(compiled(x, y)).tobytes()
+    assert compiled.stats["replayed"] == 0
+    for p, q in zip(made[0].parameters(), made[1].parameters()):
+        np.testing.assert_array_equal(exact(p.grad), exact(q.grad))
