@@ -18,11 +18,9 @@ median step; ``--runs`` repeats the whole comparison, to show how the ratios mov
 """
 
 import argparse
-import gc
+import functools
 import os
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -34,7 +32,15 @@ import numpy as np  # noqa: E402  (after the thread settings)
 
 import tinygrad_edu as tg  # noqa: E402
 from benchmarks._timing import machine_lines, markdown_table  # noqa: E402
-from benchmarks.bench_mlp import BLOCK, CONFIGS, NumpyMLP, OursMLP, TorchMLP, initial_weights  # noqa: E402
+from benchmarks.bench_mlp import (  # noqa: E402
+    CONFIGS,
+    NumpyMLP,
+    OursMLP,
+    TorchMLP,
+    initial_weights,
+    median_steps,
+    training_step,
+)
 
 
 class CompiledMLP(OursMLP):
@@ -42,14 +48,7 @@ class CompiledMLP(OursMLP):
 
     def __init__(self, layers):
         super().__init__(layers)
-        self.compiled = tg.compile(self._step)
-
-    def _step(self, x, y):
-        self.optimizer.zero_grad()
-        loss = self.loss(self.model(x), y)
-        loss.backward()
-        self.optimizer.step()
-        return loss
+        self.compiled = tg.compile(functools.partial(training_step, self))
 
     def step(self, x, y):
         return self.compiled(x, y).item()
@@ -79,14 +78,7 @@ class TorchCompiledMLP(TorchMLP):
 
     def __init__(self, layers):
         super().__init__(layers)
-        self.compiled = self.torch.compile(self._step)
-
-    def _step(self, x, y):
-        self.optimizer.zero_grad()
-        loss = self.loss(self.model(x), y)
-        loss.backward()
-        self.optimizer.step()
-        return loss
+        self.compiled = self.torch.compile(functools.partial(training_step, self))
 
     def step(self, x, y):
         return self.compiled(x, y).item()
@@ -123,27 +115,6 @@ def runners_for(config, with_torch_compile):
     return runners
 
 
-def measure(runners, rounds, warmup):
-    """Median seconds per step of each runner, BLOCK consecutive steps per round."""
-    losses = {name: runner.step(*args) for name, (runner, args) in runners.items()}
-    reference = losses["NumPy by hand"]
-    for name, loss in losses.items():
-        if name != "GEMM floor":  # the same step from the same weights: the same loss
-            assert abs(loss - reference) < 1e-4 * max(1.0, abs(reference)), (name, loss, reference)
-    for _ in range(warmup):
-        for runner, args in runners.values():
-            runner.step(*args)
-    times = {name: [] for name in runners}
-    for _ in range(rounds):
-        for name, (runner, args) in runners.items():
-            gc.collect()
-            for _ in range(BLOCK):
-                start = time.perf_counter()
-                runner.step(*args)
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(ts) for name, ts in times.items()}
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the small configuration, a few rounds")
@@ -163,7 +134,10 @@ def main():
     for config in configs:
         runners = runners_for(config, args.torch_compile)
         rounds = args.rounds or (2 if args.quick else (20 if "128" in config else 3))
-        per_run = [measure(runners, rounds, warmup=1 if args.quick else 3) for _ in range(runs)]
+        per_run = [
+            median_steps(runners, rounds, 1 if args.quick else 3, unchecked=("GEMM floor",))
+            for _ in range(runs)
+        ]
         for name in runners:
             ms = [run[name] * 1e3 for run in per_run]
             ratios = [run[name] / run["NumPy by hand"] for run in per_run]

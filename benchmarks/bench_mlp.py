@@ -102,6 +102,15 @@ class NumpyMLP:
         return float(loss)
 
 
+def training_step(runner, x, y):
+    """The step a user writes, for ``OursMLP`` and ``TorchMLP`` alike: returns the loss tensor."""
+    runner.optimizer.zero_grad()
+    loss = runner.loss(runner.model(x), y)
+    loss.backward()
+    runner.optimizer.step()
+    return loss
+
+
 class OursMLP:
     """The step with tinygrad_edu's nn, loss and optimizer: what a user writes."""
 
@@ -116,11 +125,7 @@ class OursMLP:
         self.optimizer = tg.optim.SGD(self.model.parameters(), lr=LR)
 
     def step(self, x, y):
-        self.optimizer.zero_grad()
-        loss = self.loss(self.model(x), y)
-        loss.backward()
-        self.optimizer.step()
-        return loss.item()
+        return training_step(self, x, y).item()
 
 
 class TorchMLP:
@@ -140,11 +145,7 @@ class TorchMLP:
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=LR, foreach=False)
 
     def step(self, x, y):
-        self.optimizer.zero_grad()
-        loss = self.loss(self.model(x), y)
-        loss.backward()
-        self.optimizer.step()
-        return loss.item()
+        return training_step(self, x, y).item()
 
 
 def peak_bytes(step):
@@ -157,6 +158,29 @@ def peak_bytes(step):
     peak = tracemalloc.get_traced_memory()[1] - before
     tracemalloc.stop()
     return peak
+
+
+def median_steps(runners, rounds, warmup, unchecked=()):
+    """Median seconds per step of each runner (name: (runner, args)), once the first steps' losses
+    agree with the hand-written one's (but for the ``unchecked``): ``rounds`` rounds of ``BLOCK``
+    consecutive steps each."""
+    first = {name: runner.step(*args) for name, (runner, args) in runners.items()}
+    reference = first["NumPy by hand"]
+    for name, loss in first.items():  # the same step from the same weights: the same loss
+        if name not in unchecked:
+            assert abs(loss - reference) < 1e-4 * max(1.0, abs(reference)), (name, loss, reference)
+    for _ in range(warmup):
+        for runner, args in runners.values():
+            runner.step(*args)
+    times = {name: [] for name in runners}
+    for _ in range(rounds):
+        for name, (runner, args) in runners.items():
+            gc.collect()
+            for _ in range(BLOCK):  # consecutive steps, as in training (see BLOCK)
+                start = time.perf_counter()
+                runner.step(*args)
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def run(config, rounds, warmup):
@@ -177,22 +201,7 @@ def run(config, rounds, warmup):
         runners["PyTorch CPU"] = (TorchMLP(layers), (torch.from_numpy(x), torch.from_numpy(y)))
     except ImportError:
         print("PyTorch not installed: its column is skipped")
-    first = {name: runner.step(*args) for name, (runner, args) in runners.items()}
-    reference = first["NumPy by hand"]
-    for name, loss in first.items():  # the same step from the same weights: the same loss
-        assert abs(loss - reference) < 1e-4 * max(1.0, abs(reference)), (name, loss, reference)
-    for _ in range(warmup):
-        for runner, args in runners.values():
-            runner.step(*args)
-    times = {name: [] for name in runners}
-    for _ in range(rounds):
-        for name, (runner, args) in runners.items():
-            gc.collect()
-            for _ in range(BLOCK):  # consecutive steps, as in training (see BLOCK)
-                start = time.perf_counter()
-                runner.step(*args)
-                times[name].append(time.perf_counter() - start)
-    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    medians = median_steps(runners, rounds, warmup)
     peaks = {
         name: peak_bytes(lambda r=runner, a=args: r.step(*a))
         for name, (runner, args) in runners.items()
