@@ -130,3 +130,12 @@ def _checked_requires_grad(tensor, requires_grad):
             "requires_grad_: you can only change requires_grad flags of leaf tensors; use detach()"
         )
     return bool(requires_grad)
+
+
+def _few(values, mask=None):
+    """A short description of the offending values (at most five distinct ones), for error messages:
+    of a Tensor or an array (an op's own check)."""
+    picked = values if mask is None else values[mask]
+    distinct = sorted(set(picked.reshape(-1).tolist()))
+    more = ", ..." if len(distinct) > 5 else ""
+    return f"values {distinct[:5]}{more}"

@@ -220,9 +220,9 @@ MISTAKES = {
     "cross_entropy": (
         """
         def cross_entropy_backward(ctx, grad):
-            logits, coefficients, log_probs = ctx.saved_tensors
+            logits, coefficients, log_probs, divisor = ctx.saved_tensors
             grad_logits = (ctx.xp.exp(log_probs) - coefficients) * grad
-            return grad_logits, -log_probs * grad / ctx.divisor, None, None
+            return grad_logits, -log_probs * grad / divisor, None, None
         """,
         [
             "cross_entropy for inputs logits (4, 3), coefficients (4, 3): "

@@ -733,8 +733,8 @@ softmax, and the −z_y term gives −1 at the right class:
     dℓ/dz = (softmax(z) · Σ_c a_c − a) / d      (= (softmax(z) − onehot(y)) / N for one-hot rows)
     dℓ/da = −log softmax(z) / d                 (times grad, a scalar here)
 
-Forward saved (logits, coefficients, log_probs), log_probs = log softmax(z) along the class axis
-(so softmax(z) = ctx.xp.exp(log_probs)), and stored ctx.divisor (d) and ctx.reduce (True here: one
+Forward saved (logits, coefficients, log_probs, divisor), log_probs = log softmax(z) along the class
+axis (so softmax(z) = ctx.xp.exp(log_probs)) and divisor = d, and stored ctx.reduce (True here: one
 loss summed over the batch). Return (grad_logits, grad_coefficients, None, None). (The library's
 version recomputes log_probs from the logits while a backward pass is itself being recorded — for
 gradients of gradients; you may leave that out.)

@@ -278,10 +278,8 @@ class Output:
         self.source = source
 
     def build(self, slots):
-        source = self.source
-        if type(source) is int:
-            return Tensor._make(slots[source])
-        return source.tensor if type(source) is External else Tensor._make(source.value)
+        source = self.source  # a slot, or an External tensor the step returned as it is
+        return Tensor._make(slots[source]) if type(source) is int else source.tensor
 
 
 def build(template, slots):

@@ -17,7 +17,7 @@ works here means the same in PyTorch.
 
 import numbers
 
-from ..arguments import _dim
+from ..arguments import _dim, _few
 from ..dtypes import _floating
 from ..factories import arange
 from ..ops.conv import AvgPooling, Col2im, Convolution, Im2col, MaxPooling, Window, im2col, pair
@@ -849,11 +849,3 @@ def _weighted(loss, weight, name):
         return loss
     _require_tensor(weight, name, "weight")
     return loss * weight
-
-
-def _few(values, mask=None):
-    """A short description of the offending values (at most five distinct ones)."""
-    picked = values if mask is None else values[mask]
-    distinct = sorted(set(picked.reshape(-1).tolist()))
-    more = ", ..." if len(distinct) > 5 else ""
-    return f"values {distinct[:5]}{more}"

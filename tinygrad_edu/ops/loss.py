@@ -7,6 +7,7 @@ divisor. They have no gradient (indices are integers); they are ops so that ever
 batch's values is an op — which ``tg.compile`` replays with each new batch — and so is their check.
 """
 
+from ..arguments import _few
 from ..autograd.function import InputValueError, Op
 from .reduce import log_softmax
 
@@ -53,10 +54,8 @@ def check_class_range(indices, classes, ignore_index, loss):
         bad &= indices != ignore_index
     if bool(bad.any()):
         ignoring = "" if ignore_index is None else f" (or ignore_index={ignore_index})"
-        distinct = sorted(set(indices[bad].reshape(-1).tolist()))
-        values = f"values {distinct[:5]}{', ...' if len(distinct) > 5 else ''}"
         raise InputValueError(
-            f"{loss}: target class indices must be in [0, {classes - 1}]{ignoring}, got {values}"
+            f"{loss}: target class indices must be in [0, {classes - 1}]{ignoring}, got {_few(indices, bad)}"
         )
 
 
@@ -127,17 +126,17 @@ class CrossEntropy(Op):
         xp = ctx.xp
         log_probs = log_softmax(xp, logits, 1)
         losses = -xp.sum(coefficients * log_probs, axis=1)
-        ctx.save_for_backward(logits, coefficients, log_probs)
-        ctx.divisor, ctx.reduce = divisor, reduce
+        ctx.save_for_backward(logits, coefficients, log_probs, divisor)  # d may be an array: freed with them
+        ctx.reduce = reduce
         return (xp.sum(losses) if reduce else losses) / divisor
 
     @staticmethod
     def backward(ctx, grad):
-        logits, coefficients, log_probs = ctx.saved_tensors
+        logits, coefficients, log_probs, divisor = ctx.saved_tensors
         xp = ctx.xp
         if ctx.graph_output is not None:  # recording the backward: log_probs as a function of the logits
             log_probs = log_softmax(xp, logits, 1)
-        scale = (grad if ctx.reduce else xp.reshape(grad, (-1, 1))) / ctx.divisor
+        scale = (grad if ctx.reduce else xp.reshape(grad, (-1, 1))) / divisor
         grad_logits = grad_coefficients = None
         if ctx.needs_input_grad[0]:
             total = xp.sum(coefficients, axis=1, keepdims=True)
